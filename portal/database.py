@@ -1,0 +1,42 @@
+"""Choose the database: DATABASE_URL when set, otherwise an embedded PostgreSQL under var/.
+
+The embedded server (the ``pgserver`` package) lets a machine with nothing but Python run
+the portal and its tests. It is started on first use and stopped when the last process
+using it exits; its data stays in ``var/pgdata`` (or ``EMBEDDED_PGDATA``) between runs.
+"""
+
+import os
+import warnings
+from pathlib import Path
+
+import dj_database_url
+
+
+def database_config(base_dir: Path, *, conn_max_age: int) -> dict:
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if url:
+        config = dj_database_url.parse(url, conn_max_age=conn_max_age, conn_health_checks=True)
+    else:
+        pgdata = os.environ.get("EMBEDDED_PGDATA") or base_dir / "var" / "pgdata"
+        config = _embedded_config(Path(pgdata))
+    config.setdefault("TEST", {})
+    return config
+
+
+def _embedded_config(pgdata: Path) -> dict:
+    # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI); harmless here.
+    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
+    import pgserver
+
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    server = pgserver.get_server(pgdata, cleanup_mode="stop")
+    socket_dir = server._postmaster_info.socket_dir
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": "postgres",
+        "USER": "postgres",
+        "PASSWORD": "",
+        "HOST": str(socket_dir),
+        "PORT": "",
+        "CONN_MAX_AGE": 0,
+    }

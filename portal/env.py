@@ -1,0 +1,52 @@
+"""Strict readers for deploy-time settings.
+
+Each helper raises ImproperlyConfigured on a value it cannot read, so a typo in the
+environment stops the process at start-up instead of silently changing behaviour
+(``bool("False")`` is True).
+"""
+
+import os
+
+from django.core.exceptions import ImproperlyConfigured
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def envbool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean (use one of 1/0, true/false, yes/no, on/off)")
+
+
+def envint(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not an integer") from None
+
+
+def envlist(name: str, default: list[str]) -> list[str]:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def envsecret(name: str, *, debug: bool, debug_default: str) -> str:
+    """A secret must come from the environment unless the project runs in debug mode."""
+    raw = os.environ.get(name, "")
+    if raw:
+        return raw
+    if debug:
+        return debug_default
+    raise ImproperlyConfigured(f"{name} must be set when DEBUG is off")

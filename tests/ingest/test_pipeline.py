@@ -1,0 +1,97 @@
+"""Whole import runs: every CT.gov JSON shape, per-record outcomes, and bad input that fails alone."""
+
+import gzip
+import json
+import zipfile
+
+import pytest
+
+from trials.models import ImportOutcome, ImportRun, SourceRecord, Trial
+
+pytestmark = pytest.mark.django_db
+
+
+def _counts(run):
+    return run.created, run.updated, run.unchanged, run.failed
+
+
+def test_every_ctgov_shape_yields_the_same_eight_trials(import_paths, ctgov_fixture, tmp_path):
+    folder = ctgov_fixture("NCT04728893.json").parent
+    singles = sorted(folder.glob("NCT*.json"))
+    assert _counts(import_paths(*singles)) == (8, 0, 0, 0)
+    for shape, count in (("studies_list.json", 3), ("api_page.json", 3), ("studies.jsonl", 4)):
+        assert _counts(import_paths(folder / shape)) == (0, 0, count, 0), shape
+    download = tmp_path / "ctg-studies.json.zip"
+    with zipfile.ZipFile(download, "w") as archive:
+        for path in singles:
+            archive.write(path, path.name)
+    assert _counts(import_paths(download)) == (0, 0, 8, 0)
+    assert Trial.objects.count() == 8
+
+
+def test_outcomes_are_kept_per_record_with_their_trial(import_paths, ctgov_fixture):
+    run = import_paths(ctgov_fixture("studies.jsonl"))
+    assert run.status == ImportRun.Status.COMPLETED and run.finished_at
+    outcomes = list(run.outcomes.order_by("id"))
+    assert len(outcomes) == 4
+    assert all(o.outcome == "created" and o.trial_id and o.source_record_id for o in outcomes)
+    assert outcomes[0].source.endswith("studies.jsonl:line 1")
+    assert outcomes[0].registry_ids[0].startswith("NCT")
+
+
+def test_bad_records_fail_alone_with_a_message_naming_file_record_and_problem(import_paths, ctgov_fixture, tmp_path):
+    good = ctgov_fixture("NCT05417321.json").read_bytes()
+    study = json.loads(good)
+    no_id = json.loads(good)
+    del no_id["protocolSection"]["identificationModule"]["nctId"]
+    wrong_type = json.loads(good)
+    wrong_type["protocolSection"]["identificationModule"]["nctId"] = "NCT00000002"
+    wrong_type["protocolSection"]["designModule"]["phases"] = "PHASE2"
+    bad_enum = json.loads(good)
+    bad_enum["protocolSection"]["identificationModule"]["nctId"] = "NCT00000003"
+    bad_enum["protocolSection"]["statusModule"]["overallStatus"] = "RECRUTING"
+    lines = tmp_path / "mixed.jsonl.gz"
+    with gzip.open(lines, "wt") as out:
+        for obj in (study, no_id, wrong_type, bad_enum):
+            out.write(json.dumps(obj) + "\n")
+        out.write('{"protocolSection": {"identificationModule": \n')  # truncated line
+    (tmp_path / "notjson.json").write_text("this is not JSON")
+    (tmp_path / "truncated.json").write_bytes(good[: len(good) // 2])
+    (tmp_path / "empty.json").write_bytes(b"")
+
+    run = import_paths(lines, tmp_path / "notjson.json", tmp_path / "truncated.json", tmp_path / "empty.json")
+
+    assert _counts(run) == (1, 0, 0, 7)
+    errors = {r.source.rsplit("/", 1)[-1]: r.error for r in run.reports if r.outcome == "failed"}
+    assert "nctId" in errors["mixed.jsonl.gz:line 2"]
+    assert "protocolSection.designModule.phases" in errors["mixed.jsonl.gz:line 3"]
+    assert "NCT00000002" in errors["mixed.jsonl.gz:line 3"]
+    assert "RECRUTING" in errors["mixed.jsonl.gz:line 4"]
+    assert "not valid JSON" in errors["mixed.jsonl.gz:line 5"]
+    assert "unrecognised format" in errors["notjson.json"]
+    assert "truncated.json" in errors["truncated.json"]
+    assert "empty" in errors["empty.json"]
+    # Only the good record left anything behind.
+    assert Trial.objects.count() == 1
+    assert SourceRecord.objects.count() == 1
+    assert ImportOutcome.objects.filter(run=run, outcome="failed").count() == 7
+
+
+def test_interrupted_run_is_marked_and_keeps_what_was_loaded(import_paths, ctgov_fixture, monkeypatch):
+    from trials.ingest import pipeline
+
+    real = pipeline._import_record
+    calls = []
+
+    def interrupt_on_third(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "_import_record", interrupt_on_third)
+    with pytest.raises(KeyboardInterrupt):
+        import_paths(ctgov_fixture("studies.jsonl"))
+    run = ImportRun.objects.get()
+    assert run.status == ImportRun.Status.INTERRUPTED
+    assert run.created == 2 and Trial.objects.count() == 2

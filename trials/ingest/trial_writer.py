@@ -1,0 +1,235 @@
+"""Write one TrialRecord onto a Trial row and its child rows.
+
+Called only by the loader, inside its transaction. Child rows (arms, interventions, outcomes,
+sites, contacts, conditions, identifiers) are replaced as a whole: a source record describes
+the complete current state of a trial, and positions keep the source's order.
+"""
+
+from __future__ import annotations
+
+from trials.drugs import drug_names
+from trials.ingest.records import PartialDate, RegistryId, TrialRecord
+from trials.models import (
+    Arm,
+    Condition,
+    Contact,
+    Drug,
+    Intervention,
+    Organization,
+    Outcome,
+    Site,
+    Trial,
+    TrialCondition,
+    TrialMeshTerm,
+)
+from trials.models import (
+    RegistryId as RegistryIdRow,
+)
+
+# Trial columns copied as they are (None -> "" for text columns).
+_SCALAR_FIELDS = (
+    "brief_title",
+    "official_title",
+    "acronym",
+    "brief_summary",
+    "detailed_description",
+    "keywords",
+    "overall_status",
+    "why_stopped",
+    "phases",
+    "study_type",
+    "allocation",
+    "intervention_model",
+    "masking",
+    "primary_purpose",
+    "enrollment_count",
+    "enrollment_type",
+    "has_results",
+)
+_NULLABLE_COLUMNS = {"enrollment_count", "has_results"}
+
+
+def write_trial(trial: Trial, record: TrialRecord, registry_ids: list[RegistryId]) -> Trial:
+    """Copy every fact of ``record`` onto ``trial`` (saved) and replace its child rows."""
+    _set_scalars(trial, record)
+    trial.save()
+    if trial.pk and not trial._state.adding:
+        _delete_children(trial)
+    _write_registry_ids(trial, registry_ids)
+    trial.collaborators.set(_organization(org) for org in record.collaborators)
+    _write_conditions(trial, record)
+    _write_mesh_terms(trial, record)
+    _write_arms_and_interventions(trial, record)
+    Outcome.objects.bulk_create(
+        Outcome(
+            trial=trial,
+            kind=o.kind,
+            measure=o.measure,
+            description=o.description,
+            time_frame=o.time_frame,
+            position=i,
+        )
+        for i, o in enumerate(record.outcomes)
+    )
+    _write_sites_and_contacts(trial, record)
+    return trial
+
+
+def _set_scalars(trial: Trial, record: TrialRecord) -> None:
+    for name in _SCALAR_FIELDS:
+        value = getattr(record, name)
+        if value is None and name not in _NULLABLE_COLUMNS:
+            value = ""
+        setattr(trial, name, value)
+    trial.phases = sorted(set(record.phases), key=_phase_order)
+    for name in Trial.DATE_FIELDS:
+        _set_date(trial, name, getattr(record, f"{name}_date"))
+    trial.lead_sponsor = _organization(record.lead_sponsor) if record.lead_sponsor else None
+    party = record.responsible_party
+    trial.responsible_party_type = (party.type or "") if party else ""
+    trial.responsible_party_name = party.name if party else ""
+    trial.responsible_party_title = party.title if party else ""
+    trial.responsible_party_affiliation = party.affiliation if party else ""
+    el = record.eligibility
+    trial.eligibility_criteria = el.criteria if el else ""
+    trial.inclusion_criteria = list(el.inclusion) if el else []
+    trial.exclusion_criteria = list(el.exclusion) if el else []
+    trial.sex = (el.sex or "") if el else ""
+    trial.minimum_age = el.minimum_age if el else ""
+    trial.maximum_age = el.maximum_age if el else ""
+    trial.min_age_years = el.min_age_years if el else None
+    trial.max_age_years = el.max_age_years if el else None
+    trial.healthy_volunteers = el.healthy_volunteers if el else None
+    trial.std_ages = list(el.std_ages) if el else []
+
+
+def _phase_order(phase: str) -> int:
+    order = [choice.value for choice in Trial.Phase]
+    return order.index(phase) if phase in order else len(order)
+
+
+def _set_date(trial: Trial, name: str, value: PartialDate | None) -> None:
+    setattr(trial, f"{name}_date", value.date if value else None)
+    setattr(trial, f"{name}_date_precision", value.precision if value else "")
+    setattr(trial, f"{name}_date_type", (value.type or "") if value else "")
+
+
+def _delete_children(trial: Trial) -> None:
+    # Deleting contacts before sites avoids a cascade query per site.
+    Contact.objects.filter(trial=trial).delete()
+    for model in (Site, Outcome, Intervention, Arm, TrialCondition, TrialMeshTerm, RegistryIdRow):
+        model.objects.filter(trial=trial).delete()
+
+
+def _organization(org) -> Organization:
+    obj, _ = Organization.objects.get_or_create(name=org.name[:500], agency_class=org.agency_class or "")
+    return obj
+
+
+def _write_registry_ids(trial: Trial, registry_ids: list[RegistryId]) -> None:
+    seen = set()
+    rows = []
+    for rid in registry_ids:
+        key = (rid.scheme, rid.value, rid.issuer)
+        if key not in seen:
+            seen.add(key)
+            rows.append(RegistryIdRow(trial=trial, scheme=rid.scheme, value=rid.value, issuer=rid.issuer[:500]))
+    RegistryIdRow.objects.bulk_create(rows)
+
+
+def _write_conditions(trial: Trial, record: TrialRecord) -> None:
+    # A source term that is exactly one of the study's own MeSH terms is that descriptor.
+    mesh_by_term = {m.term.casefold(): m for m in record.condition_meshes if not m.is_ancestor}
+    rows = []
+    for position, term in enumerate(record.conditions):
+        mesh = mesh_by_term.get(term.casefold())
+        name = mesh.term if mesh else " ".join(term.split())
+        condition, _ = Condition.objects.get_or_create(key=name.casefold()[:500], defaults={"name": name[:500]})
+        if mesh and not condition.mesh_id and not Condition.objects.filter(mesh_id=mesh.mesh_id).exists():
+            condition.mesh_id = mesh.mesh_id
+            condition.save(update_fields=["mesh_id"])
+        rows.append(TrialCondition(trial=trial, condition=condition, source_term=term[:500], position=position))
+    TrialCondition.objects.bulk_create(rows)
+
+
+def _write_mesh_terms(trial: Trial, record: TrialRecord) -> None:
+    rows: dict[tuple[str, str], TrialMeshTerm] = {}
+    for branch, terms in (
+        (TrialMeshTerm.Branch.CONDITION, record.condition_meshes),
+        (TrialMeshTerm.Branch.INTERVENTION, record.intervention_meshes),
+    ):
+        for mesh in terms:
+            key = (branch, mesh.mesh_id)
+            # A descriptor listed both as the study's own term and as an ancestor is the study's own.
+            if key not in rows or not mesh.is_ancestor:
+                rows[key] = TrialMeshTerm(
+                    trial=trial, branch=branch, mesh_id=mesh.mesh_id, term=mesh.term[:300], is_ancestor=mesh.is_ancestor
+                )
+    TrialMeshTerm.objects.bulk_create(rows.values())
+
+
+def _write_arms_and_interventions(trial: Trial, record: TrialRecord) -> None:
+    arms = Arm.objects.bulk_create(
+        Arm(trial=trial, label=a.label[:500], type=a.type or "", description=a.description, position=i)
+        for i, a in enumerate(record.arms)
+    )
+    interventions = Intervention.objects.bulk_create(
+        Intervention(
+            trial=trial,
+            type=iv.type or "",
+            name=iv.name[:500],
+            description=iv.description,
+            other_names=[n[:500] for n in iv.other_names],
+            position=i,
+        )
+        for i, iv in enumerate(record.interventions)
+    )
+    Intervention.arms.through.objects.bulk_create(
+        Intervention.arms.through(intervention_id=interventions[j].pk, arm_id=arms[i].pk)
+        for i, j in sorted(record.arm_intervention_links())
+    )
+    links = []
+    for row, iv in zip(interventions, record.interventions, strict=True):
+        for name in drug_names(iv.type, iv.name):
+            drug, _ = Drug.objects.get_or_create(key=name.casefold()[:300], defaults={"name": name[:300]})
+            links.append(Intervention.drugs.through(intervention_id=row.pk, drug_id=drug.pk))
+    Intervention.drugs.through.objects.bulk_create(links, ignore_conflicts=True)
+
+
+def _write_sites_and_contacts(trial: Trial, record: TrialRecord) -> None:
+    sites = Site.objects.bulk_create(
+        Site(
+            trial=trial,
+            facility=s.facility[:500],
+            city=s.city[:200],
+            state=s.state[:200],
+            postal_code=s.postal_code[:40],
+            country=s.country[:200],
+            country_code=s.country_code or "",
+            status=s.status or "",
+            latitude=s.latitude,
+            longitude=s.longitude,
+            position=i,
+        )
+        for i, s in enumerate(record.sites)
+    )
+    contacts = []
+    for kind, people in ((Contact.Kind.CENTRAL, record.central_contacts), (Contact.Kind.OFFICIAL, record.officials)):
+        contacts += [_contact(trial, None, kind, c, i) for i, c in enumerate(people)]
+    for site, source_site in zip(sites, record.sites, strict=True):
+        contacts += [_contact(trial, site, Contact.Kind.SITE, c, i) for i, c in enumerate(source_site.contacts)]
+    Contact.objects.bulk_create(contacts)
+
+
+def _contact(trial, site, kind, c, position) -> Contact:
+    return Contact(
+        trial=trial,
+        site=site,
+        kind=kind,
+        name=c.name[:300],
+        role=c.role or "",
+        phone=c.phone[:100],
+        email=c.email[:300],
+        affiliation=c.affiliation[:500],
+        position=position,
+    )

@@ -1,0 +1,25 @@
+from trials.models.design import Arm, Intervention, Outcome
+from trials.models.places import Contact, Site
+from trials.models.provenance import ImportOutcome, ImportRun, SourceRecord, TrialChange
+from trials.models.trial import Organization, RegistryId, Trial
+from trials.models.vocab import Condition, Drug, DrugClass, TrialCondition, TrialMeshTerm
+
+__all__ = [
+    "Arm",
+    "Condition",
+    "Contact",
+    "Drug",
+    "DrugClass",
+    "ImportOutcome",
+    "ImportRun",
+    "Intervention",
+    "Organization",
+    "Outcome",
+    "RegistryId",
+    "Site",
+    "SourceRecord",
+    "Trial",
+    "TrialChange",
+    "TrialCondition",
+    "TrialMeshTerm",
+]

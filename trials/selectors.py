@@ -1,0 +1,47 @@
+"""Read-side queries shared by pages and the API."""
+
+import re
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from trials.choices import GLOBAL_ID_SCHEMES
+from trials.models import RegistryId, Trial
+from trials.search import search_trials
+
+_NCT = re.compile(r"^NCT\d{8}$", re.I)
+
+
+def trial_by_identifier(queryset: QuerySet[Trial], identifier: str) -> Trial:
+    """The trial with this internal id or global registry id (NCT, EudraCT, CTIS, ISRCTN), else 404.
+
+    One query for an internal id; two for a registry id (the id row, then the trial).
+    """
+    identifier = identifier.strip()
+    if identifier.isdigit():
+        trial = queryset.filter(pk=int(identifier)).first()
+    else:
+        trial_id = registry_trial_id(identifier)
+        trial = queryset.filter(pk=trial_id).first() if trial_id else None
+    if trial is None:
+        raise Http404(f"No trial with id {identifier!r}")
+    return trial
+
+
+def registry_trial_id(text: str) -> int | None:
+    """The trial whose global registry id is exactly ``text`` (NCT ids in any case), or None."""
+    value = text.strip()
+    if _NCT.match(value):
+        value = value.upper()
+    return (
+        RegistryId.objects.filter(scheme__in=GLOBAL_ID_SCHEMES, value=value).values_list("trial_id", flat=True).first()
+    )
+
+
+def trial_list(text: str = "") -> QuerySet[Trial]:
+    """Trials for the public list: matching ``text`` (web-search syntax) best first, else newest first."""
+    queryset = Trial.objects.select_related("lead_sponsor").prefetch_related("registry_ids")
+    text = text.strip()
+    if text:
+        return search_trials(queryset, text)
+    return queryset.order_by("-last_update_date", "id")

@@ -6,6 +6,9 @@ using it exits; its data stays in ``var/pgdata`` (or ``EMBEDDED_PGDATA``) betwee
 """
 
 import os
+import signal
+import sys
+import threading
 import warnings
 from pathlib import Path
 
@@ -30,6 +33,11 @@ def _embedded_config(pgdata: Path) -> dict:
 
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     server = pgserver.get_server(pgdata, cleanup_mode="stop")
+    # pgserver stops the server from an atexit hook, which Python skips on SIGTERM (``kill``,
+    # process managers). Turn SIGTERM into a normal exit so the hook runs.
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    if in_main_thread and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     socket_dir = server._postmaster_info.socket_dir
     return {
         "ENGINE": "django.db.backends.postgresql",

@@ -52,8 +52,9 @@ _NULLABLE_COLUMNS = {"enrollment_count", "has_results"}
 def write_trial(trial: Trial, record: TrialRecord, registry_ids: list[RegistryId]) -> Trial:
     """Copy every fact of ``record`` onto ``trial`` (saved) and replace its child rows."""
     _set_scalars(trial, record)
+    is_new = trial._state.adding
     trial.save()
-    if trial.pk and not trial._state.adding:
+    if not is_new:
         _delete_children(trial)
     _write_registry_ids(trial, registry_ids)
     trial.collaborators.set(_organization(org) for org in record.collaborators)

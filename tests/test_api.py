@@ -5,11 +5,34 @@ import pytest
 pytestmark = pytest.mark.django_db
 
 TRIAL_FIELDS = {
-    "id", "registry_ids", "brief_title", "official_title", "acronym", "brief_summary", "detailed_description",
-    "keywords", "overall_status", "why_stopped", "phases", "study_type", "design", "enrollment", "dates", "sponsor",
-    "collaborators", "conditions", "arms", "interventions", "outcomes", "eligibility", "sites", "central_contacts",
-    "officials", "has_results", "sources",
-}  # fmt: skip
+    "id",
+    "registry_ids",
+    "brief_title",
+    "official_title",
+    "acronym",
+    "brief_summary",
+    "detailed_description",
+    "keywords",
+    "overall_status",
+    "why_stopped",
+    "phases",
+    "study_type",
+    "design",
+    "enrollment",
+    "dates",
+    "sponsor",
+    "collaborators",
+    "conditions",
+    "arms",
+    "interventions",
+    "outcomes",
+    "eligibility",
+    "sites",
+    "central_contacts",
+    "officials",
+    "has_results",
+    "sources",
+}
 
 
 @pytest.fixture

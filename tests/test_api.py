@@ -93,3 +93,9 @@ def test_trial_json_query_count_does_not_grow_with_children(client, nemtabrutini
         client.get("/api/trials/NCT04728893/")
     with django_assert_num_queries(15):
         client.get("/api/trials/NCT05417321/")
+
+
+def test_nul_character_in_the_id_is_a_404_not_a_500(client, nemtabrutinib):
+    # PostgreSQL text cannot hold NUL; passing it through would raise DataError.
+    assert client.get("/api/trials/%00/").status_code == 404
+    assert client.get("/api/trials/NCT%0004728893/").status_code == 404

@@ -2,14 +2,31 @@
 
 import re
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
 from trials.choices import GLOBAL_ID_SCHEMES
-from trials.models import RegistryId, Trial
+from trials.models import RegistryId, Trial, TrialCondition
 from trials.search import search_trials
 
 _NCT = re.compile(r"^NCT\d{8}$", re.I)
+
+# Long columns a search result never shows; leaving them out keeps a page of results small.
+_NOT_LISTED = (
+    "record_snapshot",
+    "search_vector",
+    "brief_summary",
+    "detailed_description",
+    "eligibility_criteria",
+    "inclusion_criteria",
+    "exclusion_criteria",
+    "keywords",
+)
+
+
+def clean_query_text(text: str) -> str:
+    """User text made safe to send to PostgreSQL, whose text type cannot hold NUL characters."""
+    return text.replace("\x00", "").strip()
 
 
 def trial_by_identifier(queryset: QuerySet[Trial], identifier: str) -> Trial:
@@ -17,6 +34,8 @@ def trial_by_identifier(queryset: QuerySet[Trial], identifier: str) -> Trial:
 
     One query for an internal id; two for a registry id (the id row, then the trial).
     """
+    if "\x00" in identifier:  # PostgreSQL text cannot hold NUL: no trial has such an id
+        raise Http404("No trial with that id")
     identifier = identifier.strip()
     if identifier.isdigit():
         trial = queryset.filter(pk=int(identifier)).first()
@@ -30,7 +49,9 @@ def trial_by_identifier(queryset: QuerySet[Trial], identifier: str) -> Trial:
 
 def registry_trial_id(text: str) -> int | None:
     """The trial whose global registry id is exactly ``text`` (NCT ids in any case), or None."""
-    value = text.strip()
+    value = clean_query_text(text)
+    if not value:
+        return None
     if _NCT.match(value):
         value = value.upper()
     return (
@@ -39,9 +60,20 @@ def registry_trial_id(text: str) -> int | None:
 
 
 def trial_list(text: str = "") -> QuerySet[Trial]:
-    """Trials for the public list: matching ``text`` (web-search syntax) best first, else newest first."""
-    queryset = Trial.objects.select_related("lead_sponsor").prefetch_related("registry_ids")
-    text = text.strip()
+    """Trials for the public list: matching ``text`` (web-search syntax) best first, else newest first.
+
+    Three queries per page whatever its size: the trials with their sponsors, their registry ids,
+    their conditions.
+    """
+    queryset = (
+        Trial.objects.select_related("lead_sponsor")
+        .defer(*_NOT_LISTED)
+        .prefetch_related(
+            "registry_ids",
+            Prefetch("trial_conditions", queryset=TrialCondition.objects.only("trial_id", "source_term", "position")),
+        )
+    )
+    text = clean_query_text(text)
     if text:
         return search_trials(queryset, text)
     return queryset.order_by("-last_update_date", "id")

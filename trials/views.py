@@ -2,42 +2,22 @@
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_safe
 
 from trials import selectors
-from trials.models import TrialCondition
 from trials.trial_json import trial_queryset
-
-# Long columns a result never shows; leaving them out keeps a page of results small.
-_NOT_LISTED = (
-    "record_snapshot",
-    "search_vector",
-    "brief_summary",
-    "detailed_description",
-    "eligibility_criteria",
-    "inclusion_criteria",
-    "exclusion_criteria",
-    "keywords",
-)
 
 
 @require_safe
 def trial_list(request):
-    text = request.GET.get("q", "").strip()
+    text = selectors.clean_query_text(request.GET.get("q", ""))
     if text:
         # A query that is exactly a registry id goes straight to that trial.
         trial_id = selectors.registry_trial_id(text)
         if trial_id is not None:
             return redirect("trials:detail", identifier=trial_id)
-    trials = (
-        selectors.trial_list(text)
-        .defer(*_NOT_LISTED)
-        .prefetch_related(
-            Prefetch("trial_conditions", queryset=TrialCondition.objects.only("trial_id", "source_term", "position"))
-        )
-    )
+    trials = selectors.trial_list(text)
     # get_page() turns a non-numeric page into the first and an out-of-range one into the last.
     page = Paginator(trials, settings.TRIALS_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "trials/trial_list.html", {"page": page, "query": text})

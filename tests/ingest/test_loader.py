@@ -7,7 +7,8 @@ import pytest
 from trials.ingest.loader import load_record
 from trials.ingest.parsers import ctgov_json
 from trials.ingest.records import RawSource, RegistryId
-from trials.models import ImportOutcome, RegistryId as RegistryIdRow, SourceRecord, Trial, TrialChange
+from trials.models import ImportOutcome, SourceRecord, Trial, TrialChange
+from trials.models import RegistryId as RegistryIdRow
 
 NEMTABRUTINIB = "NCT04728893.json"  # 106 sites, EudraCT 2020-002324-36, Merck
 

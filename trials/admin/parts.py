@@ -1,0 +1,84 @@
+"""Admins of a trial's parts, for finding and fixing one row across all trials."""
+
+from django.contrib import admin
+
+from trials.admin.base import LightTrialMixin, ModelAdmin
+from trials.models import Arm, Contact, Intervention, Outcome, RegistryId, Site, TrialCondition, TrialMeshTerm
+
+
+@admin.register(RegistryId)
+class RegistryIdAdmin(LightTrialMixin, ModelAdmin):
+    list_display = ("value", "scheme", "issuer", "trial_link")
+    list_filter = ("scheme",)
+    search_fields = ("value", "issuer")
+
+
+@admin.register(TrialCondition)
+class TrialConditionAdmin(LightTrialMixin, ModelAdmin):
+    list_display = ("source_term", "condition", "trial_link")
+    list_select_related = ("trial", "condition")
+    search_fields = ("source_term", "condition__name")
+    autocomplete_fields = ("condition",)
+
+
+@admin.register(TrialMeshTerm)
+class TrialMeshTermAdmin(LightTrialMixin, ModelAdmin):
+    list_display = ("term", "mesh_id", "branch", "is_ancestor", "trial_link")
+    list_filter = ("branch", "is_ancestor")
+    search_fields = ("term", "=mesh_id")
+
+
+@admin.register(Arm)
+class ArmAdmin(LightTrialMixin, ModelAdmin):
+    list_display = ("label", "type", "trial_link")
+    list_filter = ("type",)
+    search_fields = ("label",)
+
+
+@admin.register(Intervention)
+class InterventionAdmin(LightTrialMixin, ModelAdmin):
+    list_display = ("name", "type", "trial_link")
+    list_filter = ("type",)
+    search_fields = ("name",)
+    raw_id_fields = ("trial", "arms")
+    autocomplete_fields = ("drugs",)
+
+
+@admin.register(Outcome)
+class OutcomeAdmin(LightTrialMixin, ModelAdmin):
+    list_display = ("__str__", "kind", "time_frame", "trial_link")
+    list_filter = ("kind",)
+    search_fields = ("measure",)
+
+
+class SiteContactInline(admin.TabularInline):
+    model = Contact
+    fk_name = "site"
+    extra = 0
+    fields = ("position", "name", "role", "phone", "email", "affiliation")
+
+
+@admin.register(Site)
+class SiteAdmin(LightTrialMixin, ModelAdmin):
+    list_display = ("facility", "city", "country", "status", "trial_link")
+    list_filter = ("status",)
+    search_fields = ("facility", "city", "country", "=country_code")
+    inlines = (SiteContactInline,)
+
+    def save_formset(self, request, form, formset, change):
+        # A site's contacts belong to the site's trial and are always site contacts.
+        for contact in formset.save(commit=False):
+            contact.trial_id = form.instance.trial_id
+            contact.kind = Contact.Kind.SITE
+            contact.save()
+        for contact in formset.deleted_objects:
+            contact.delete()
+        formset.save_m2m()
+
+
+@admin.register(Contact)
+class ContactAdmin(LightTrialMixin, ModelAdmin):
+    list_display = ("__str__", "kind", "role", "affiliation", "trial_link")
+    list_filter = ("kind", "role")
+    search_fields = ("name", "email", "affiliation")
+    raw_id_fields = ("trial", "site")

@@ -1,0 +1,244 @@
+"""The trial page for curators: the trial, its parts as inlines, and its read-only provenance."""
+
+import datetime as dt
+
+from django.contrib import admin
+from django.db import models
+from django.db.models import Case, OuterRef, Subquery, Value, When
+from django.forms import Textarea
+
+from trials.admin.base import (
+    HEAVY_TRIAL_FIELDS,
+    ArrayFieldsMixin,
+    ChangeListDeferMixin,
+    ModelAdmin,
+    ReadOnlyInline,
+    admin_link,
+)
+from trials.models import (
+    Arm,
+    Contact,
+    Intervention,
+    Outcome,
+    RegistryId,
+    Site,
+    SourceRecord,
+    Trial,
+    TrialChange,
+    TrialCondition,
+)
+from trials.search import refresh_search_vectors
+from trials.templatetags.trial_format import phase_label
+
+_COMPACT_TEXT = {models.TextField: {"widget": Textarea(attrs={"rows": 2, "cols": 40})}}
+
+
+class RegistryIdInline(admin.TabularInline):
+    model = RegistryId
+    extra = 0
+    fields = ("scheme", "value", "issuer")
+
+
+class TrialConditionInline(admin.TabularInline):
+    model = TrialCondition
+    extra = 0
+    fields = ("position", "source_term", "condition")
+    autocomplete_fields = ("condition",)
+
+
+class ArmInline(admin.TabularInline):
+    model = Arm
+    extra = 0
+    fields = ("position", "label", "type", "description")
+    formfield_overrides = _COMPACT_TEXT
+
+
+class InterventionInline(ArrayFieldsMixin, admin.TabularInline):
+    model = Intervention
+    extra = 0
+    fields = ("position", "type", "name", "description", "other_names", "arms", "drugs")
+    # Raw ids keep the page cheap: no option list of every arm or drug in the catalogue.
+    raw_id_fields = ("arms", "drugs")
+    formfield_overrides = _COMPACT_TEXT
+
+    def get_queryset(self, request):
+        # The raw-id widgets read each row's links from the prefetch, not one query per row.
+        return super().get_queryset(request).prefetch_related("arms", "drugs")
+
+
+class OutcomeInline(admin.TabularInline):
+    model = Outcome
+    extra = 0
+    fields = ("position", "kind", "measure", "description", "time_frame")
+    formfield_overrides = _COMPACT_TEXT
+
+
+class SiteInline(admin.TabularInline):
+    model = Site
+    extra = 0
+    fields = ("position", "facility", "city", "state", "postal_code", "country", "country_code", "status")
+    show_change_link = True  # a site's own page edits its contacts
+
+
+class PeopleInline(admin.TabularInline):
+    """Central contacts and overall officials; site contacts are edited on the site's page."""
+
+    model = Contact
+    extra = 0
+    fields = ("kind", "position", "name", "role", "phone", "email", "affiliation")
+    verbose_name = "central contact or official"
+    verbose_name_plural = "central contacts and officials"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(site__isnull=True)
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        if db_field.name == "kind":
+            kwargs["choices"] = [(k.value, k.label) for k in (Contact.Kind.CENTRAL, Contact.Kind.OFFICIAL)]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
+
+class SourceRecordInline(ReadOnlyInline):
+    model = SourceRecord
+    fields = ("source", "format", "parser_version", "sha256", "imported_at", "last_seen_at")
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("raw")
+
+    @admin.display(description="source record")
+    def source(self, obj):
+        return admin_link("sourcerecord", obj.pk, obj.origin)
+
+
+class TrialChangeInline(ReadOnlyInline):
+    model = TrialChange
+    fields = ("changed_at", "made_by", "changed_fields")
+    readonly_fields = fields
+    verbose_name_plural = "change history"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("import_run", "changed_by")
+
+    @admin.display(description="made by")
+    def made_by(self, obj):
+        if obj.changed_by_id:
+            return obj.changed_by
+        return admin_link("importrun", obj.import_run_id, obj.import_run) if obj.import_run_id else "-"
+
+    @admin.display(description="changed fields")
+    def changed_fields(self, obj):
+        return admin_link("trialchange", obj.pk, ", ".join(obj.changes) or "(none)")
+
+
+class PhaseFilter(admin.SimpleListFilter):
+    title = "phase"
+    parameter_name = "phase"
+
+    def lookups(self, request, model_admin):
+        return Trial.Phase.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in Trial.Phase.values:
+            return queryset.filter(phases__contains=[self.value()])
+        return queryset
+
+
+@admin.register(Trial)
+class TrialAdmin(ChangeListDeferMixin, ModelAdmin):
+    list_display = (
+        "brief_title",
+        "primary_registry_id_column",
+        "overall_status",
+        "phase_column",
+        "study_type",
+        "lead_sponsor",
+        "last_update_date",
+    )
+    list_display_links = ("brief_title",)
+    list_filter = ("overall_status", PhaseFilter, "study_type", "has_results")
+    list_select_related = ("lead_sponsor",)
+    changelist_defer = HEAVY_TRIAL_FIELDS
+    search_fields = ("brief_title", "official_title", "acronym", "registry_ids__value")
+    search_help_text = "Words of the title or acronym, or a registry id such as NCT05289856."
+    autocomplete_fields = ("lead_sponsor", "collaborators")
+    readonly_fields = ("created_at", "updated_at")
+    fieldsets = (
+        (None, {"fields": ("brief_title", "official_title", "acronym", "overall_status", "why_stopped")}),
+        ("Design", {"fields": ("study_type", "phases", "allocation", "intervention_model", "masking",
+                               "primary_purpose", "enrollment_count", "enrollment_type", "has_results")}),
+        ("Description", {"fields": ("brief_summary", "detailed_description", "keywords")}),
+        ("Dates", {"fields": [
+            (f"{name}_date", f"{name}_date_precision", f"{name}_date_type") for name in Trial.DATE_FIELDS
+        ]}),
+        ("Sponsors", {"fields": ("lead_sponsor", "collaborators", "responsible_party_type", "responsible_party_name",
+                                 "responsible_party_title", "responsible_party_affiliation")}),
+        ("Eligibility", {"fields": ("sex", ("minimum_age", "min_age_years"), ("maximum_age", "max_age_years"),
+                                    "healthy_volunteers", "std_ages", "inclusion_criteria", "exclusion_criteria",
+                                    "eligibility_criteria")}),
+        ("Record", {"fields": ("created_at", "updated_at")}),
+    )  # fmt: skip
+    inlines = (
+        RegistryIdInline,
+        TrialConditionInline,
+        ArmInline,
+        InterventionInline,
+        OutcomeInline,
+        PeopleInline,
+        SiteInline,
+        SourceRecordInline,
+        TrialChangeInline,
+    )
+
+    def get_queryset(self, request):
+        # The primary id (NCT first, else the first id) in the same query as the row, not one per row.
+        primary_id = (
+            RegistryId.objects.filter(trial=OuterRef("pk"))
+            .order_by(Case(When(scheme=RegistryId.Scheme.NCT, then=Value(0)), default=Value(1)), "id")
+            .values("value")[:1]
+        )
+        return super().get_queryset(request).annotate(primary_id=Subquery(primary_id))
+
+    @admin.display(description="registry id", ordering="primary_id")
+    def primary_registry_id_column(self, obj):
+        return obj.primary_id or "-"
+
+    @admin.display(description="phases")
+    def phase_column(self, obj):
+        return phase_label(obj.phases) or "-"
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # An edited trial must be found by its new words at once, as after an import.
+        refresh_search_vectors([form.instance.pk])
+        if change:
+            changes = _changes(form, formsets)
+            if changes:
+                TrialChange.objects.create(trial=form.instance, changed_by=request.user, changes=changes)
+
+
+def _changes(form, formsets) -> dict:
+    """What a curator changed, in the change log's shape: {field: {"old": ..., "new": ...}}."""
+    changes = {
+        name: {"old": _jsonable(form.initial.get(name)), "new": _jsonable(form.cleaned_data.get(name))}
+        for name in form.changed_data
+    }
+    for formset in formsets:
+        counts = {
+            "added": len(getattr(formset, "new_objects", ())),
+            "changed": len(getattr(formset, "changed_objects", ())),
+            "deleted": len(getattr(formset, "deleted_objects", ())),
+        }
+        if any(counts.values()):
+            changes[formset.prefix] = {"old": None, "new": counts}
+    return changes
+
+
+def _jsonable(value):
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, list | tuple | models.QuerySet):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value

@@ -31,3 +31,19 @@ def ctgov_fixture():
         return FIXTURES / "ctgov_api_v2" / name
 
     return path
+
+
+@pytest.fixture
+def import_studies(import_paths, ctgov_fixture):
+    """Import real CT.gov studies by NCT id from tests/fixtures/ctgov_api_v2/."""
+
+    def run(*nct_ids):
+        return import_paths(*(ctgov_fixture(f"{nct_id}.json") for nct_id in nct_ids))
+
+    return run
+
+
+def trial_of(nct_id: str):
+    from trials.models import Trial
+
+    return Trial.objects.get(registry_ids__value=nct_id)

@@ -8,7 +8,8 @@ from django.contrib import admin
 from django.contrib.admin.widgets import ManyToManyRawIdWidget
 from django.urls import reverse
 
-from trials.models import ImportRun, SourceRecord, Trial, TrialChange
+from tests.conftest import trial_of
+from trials.models import ImportRun, SourceRecord, TrialChange
 from trials.selectors import trial_list
 
 STUDIES = [
@@ -26,22 +27,10 @@ TRIALS_MODELS = [model for model in admin.site._registry if model._meta.app_labe
 
 
 @pytest.fixture
-def import_studies(import_paths, ctgov_fixture):
-    def run(*nct_ids):
-        return import_paths(*(ctgov_fixture(f"{nct_id}.json") for nct_id in nct_ids))
-
-    return run
-
-
-@pytest.fixture
 def catalogue(import_studies):
     run = import_studies(*STUDIES)
     assert (run.created, run.failed) == (len(STUDIES), 0)
     return run
-
-
-def trial_of(nct_id: str) -> Trial:
-    return Trial.objects.get(registry_ids__value=nct_id)
 
 
 def admin_url(obj, action="change") -> str:

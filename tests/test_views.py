@@ -7,7 +7,7 @@ import pytest
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from trials.models import Trial
+from tests.conftest import trial_of
 from trials.templatetags.trial_format import partial_date_text, phase_label
 
 LIST_URL = reverse("trials:list")
@@ -26,22 +26,10 @@ NEWEST_FIRST = [
 
 
 @pytest.fixture
-def import_studies(import_paths, ctgov_fixture):
-    def run(*nct_ids):
-        return import_paths(*(ctgov_fixture(f"{nct_id}.json") for nct_id in nct_ids))
-
-    return run
-
-
-@pytest.fixture
 def catalogue(import_studies):
     run = import_studies(*NEWEST_FIRST)
     assert (run.created, run.failed) == (len(NEWEST_FIRST), 0)
     return run
-
-
-def trial_of(nct_id: str) -> Trial:
-    return Trial.objects.get(registry_ids__value=nct_id)
 
 
 def listed_ids(response) -> list[str]:

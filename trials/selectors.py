@@ -11,8 +11,8 @@ from trials.search import search_trials
 
 _NCT = re.compile(r"^NCT\d{8}$", re.I)
 
-# Long columns a search result never shows; leaving them out keeps a page of results small.
-_NOT_LISTED = (
+# Long trial columns no list shows (public results, admin lists); leaving them out keeps pages small.
+HEAVY_TRIAL_FIELDS = (
     "record_snapshot",
     "search_vector",
     "brief_summary",
@@ -67,7 +67,7 @@ def trial_list(text: str = "") -> QuerySet[Trial]:
     """
     queryset = (
         Trial.objects.select_related("lead_sponsor")
-        .defer(*_NOT_LISTED)
+        .defer(*HEAVY_TRIAL_FIELDS)
         .prefetch_related(
             "registry_ids",
             Prefetch("trial_conditions", queryset=TrialCondition.objects.only("trial_id", "source_term", "position")),

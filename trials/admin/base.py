@@ -8,17 +8,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.text import capfirst
 
-# Trial columns no list page shows; left out of joins so a page of 100 rows stays small.
-HEAVY_TRIAL_FIELDS = (
-    "record_snapshot",
-    "search_vector",
-    "brief_summary",
-    "detailed_description",
-    "eligibility_criteria",
-    "inclusion_criteria",
-    "exclusion_criteria",
-    "keywords",
-)
+from trials.selectors import HEAVY_TRIAL_FIELDS
 
 
 class LinesArrayField(SimpleArrayField):

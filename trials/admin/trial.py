@@ -8,7 +8,6 @@ from django.db.models import Case, OuterRef, Subquery, Value, When
 from django.forms import Textarea
 
 from trials.admin.base import (
-    HEAVY_TRIAL_FIELDS,
     ArrayFieldsMixin,
     ChangeListDeferMixin,
     ModelAdmin,
@@ -28,6 +27,7 @@ from trials.models import (
     TrialCondition,
 )
 from trials.search import refresh_search_vectors
+from trials.selectors import HEAVY_TRIAL_FIELDS
 from trials.templatetags.trial_format import phase_label
 
 _COMPACT_TEXT = {models.TextField: {"widget": Textarea(attrs={"rows": 2, "cols": 40})}}

@@ -1,3 +1,4 @@
+import getpass
 import json
 import sys
 
@@ -18,7 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("--report", help="Write one JSON line per record to this file")
 
     def handle(self, *args, paths, format=None, report=None, **options):
-        run = start_run("import_trials " + " ".join(paths))
+        run = start_run(f"import_trials by {getpass.getuser()}: " + " ".join(paths))
         report_file = open(report, "w", encoding="utf-8") if report else None  # noqa: SIM115
         with progress_printer(enabled=sys.stderr.isatty() and options["verbosity"] > 0) as progress:
 

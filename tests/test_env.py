@@ -37,8 +37,21 @@ def test_envlist_splits_on_commas(monkeypatch):
     assert envlist("HOSTS", []) == ["a.org", "b.org"]
 
 
-def test_secret_is_required_outside_debug(monkeypatch):
+def test_secret_has_no_default_outside_debug_and_serving_refuses_it(monkeypatch):
     monkeypatch.delenv("SECRET_KEY", raising=False)
-    with pytest.raises(ImproperlyConfigured, match="SECRET_KEY must be set"):
-        envsecret("SECRET_KEY", debug=False, debug_default="dev")
+    assert envsecret("SECRET_KEY", debug=False, debug_default="dev") == ""
     assert envsecret("SECRET_KEY", debug=True, debug_default="dev") == "dev"
+    monkeypatch.setenv("SECRET_KEY", "from-the-environment")
+    assert envsecret("SECRET_KEY", debug=False, debug_default="dev") == "from-the-environment"
+
+
+def test_wsgi_application_refuses_to_start_without_a_secret():
+    import subprocess
+    import sys
+
+    env = {"PATH": "/usr/bin:/bin", "DEBUG": "0", "DATABASE_URL": "postgres://nobody@127.0.0.1:1/none"}
+    result = subprocess.run(
+        [sys.executable, "-c", "import portal.wsgi"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode != 0
+    assert "The SECRET_KEY setting must not be empty" in result.stderr

@@ -33,10 +33,6 @@ class LoadResult:
     warnings: list[str] = field(default_factory=list)
 
 
-class LoadError(Exception):
-    """A record the catalogue cannot take as it is (e.g. it names two different trials)."""
-
-
 def load_record(
     record: TrialRecord, source: RawSource, *, format: str, parser_version: str, run: ImportRun | None = None
 ) -> LoadResult:

@@ -14,7 +14,7 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from trials.ingest.detect import detect_format
-from trials.ingest.loader import LoadError, LoadResult, load_record
+from trials.ingest.loader import LoadResult, load_record
 from trials.ingest.parsers import parser_for
 from trials.ingest.readers import Unreadable
 from trials.ingest.records import ParseError, RawSource
@@ -95,7 +95,7 @@ def _import_record(raw: RawSource, parser, run) -> RecordReport:
     ids = [rid.value for rid in record.registry_ids]
     try:
         result: LoadResult = load_record(record, raw, format=parser.FORMAT, parser_version=parser.VERSION, run=run)
-    except (LoadError, DatabaseError) as exc:
+    except DatabaseError as exc:
         log.warning("could not load %s: %s", raw.origin, exc)
         return _failed(raw.origin, f"{record.label}: {exc}", ids)
     return RecordReport(

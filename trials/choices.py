@@ -195,13 +195,22 @@ class IdScheme(models.TextChoices):
     NIH_GRANT = "NIH_GRANT", "NIH grant"
     OTHER_GRANT = "OTHER_GRANT", "Other grant/funding"
     OTHER = "OTHER", "Other identifier"
+    # The catalogue's own stable id for a record that names no registry id (a field dump).
+    LOCAL = "LOCAL", "Catalogue id"
 
 
 # Identifiers that name exactly one trial worldwide: they are unique across the catalogue and
 # a record sharing one of them with a trial is that trial. Org study ids ("001") and grant
 # numbers are shared between studies, so they never match records together.
 GLOBAL_ID_SCHEMES = (IdScheme.NCT, IdScheme.EUDRACT, IdScheme.CTIS, IdScheme.ISRCTN)
+# Ids that name one trial within the catalogue: the global ones and the catalogue's own.
+UNIQUE_ID_SCHEMES = (*GLOBAL_ID_SCHEMES, IdScheme.LOCAL)
 
 
 class SourceFormat(models.TextChoices):
     CTGOV_API_V2_JSON = "ctgov_api_v2_json", "ClinicalTrials.gov API v2 JSON"
+    CTGOV_LEGACY_XML = "ctgov_legacy_xml", "ClinicalTrials.gov legacy XML"
+    CTGOV_CSV = "ctgov_csv", "ClinicalTrials.gov CSV export"
+    CTGOV_PAGE = "ctgov_page", "Saved ClinicalTrials.gov study page"
+    VEEVA_PAGE = "veeva_page", "Saved ClinicalTrials.Veeva study page"
+    FIELD_DUMP = "field_dump", "Unlabeled field dump of a ClinicalTrials.gov record"

@@ -5,7 +5,7 @@ import re
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
-from trials.choices import GLOBAL_ID_SCHEMES
+from trials.choices import UNIQUE_ID_SCHEMES
 from trials.models import RegistryId, Trial, TrialCondition
 from trials.search import search_trials
 
@@ -55,7 +55,7 @@ def registry_trial_id(text: str) -> int | None:
     if _NCT.match(value):
         value = value.upper()
     return (
-        RegistryId.objects.filter(scheme__in=GLOBAL_ID_SCHEMES, value=value).values_list("trial_id", flat=True).first()
+        RegistryId.objects.filter(scheme__in=UNIQUE_ID_SCHEMES, value=value).values_list("trial_id", flat=True).first()
     )
 
 

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from trials.admin.base import ChangeListDeferMixin, LightTrialMixin, ReadOnlyAdmin, ReadOnlyInline, admin_link
-from trials.models import ImportOutcome, ImportRun, SourceRecord, TrialChange
+from trials.models import ImportFile, ImportOutcome, ImportRun, SourceRecord, TrialChange
 
 # Long texts in the admin scroll inside their box instead of stretching the page.
 _PRE_STYLE = "white-space: pre-wrap; word-break: break-all; max-height: 40em; overflow: auto;"
@@ -118,6 +118,18 @@ class ImportRunAdmin(ReadOnlyAdmin):
             '<a href="{}?run__id__exact={}&amp;outcome__exact={}">{}: {}</a>',
             ((url, obj.pk, value, label, getattr(obj, value)) for value, label in ImportOutcome.Outcome.choices),
         )
+
+
+@admin.register(ImportFile)
+class ImportFileAdmin(ReadOnlyAdmin):
+    list_display = ("name", "run", "size")
+    list_select_related = ("run",)
+    search_fields = ("name",)
+    fields = ("name", "run", "size")
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("data")
 
 
 @admin.register(ImportOutcome)

@@ -1,9 +1,11 @@
 """Load stage: write one parsed record into the catalogue, in its own transaction.
 
-Idempotent: a record is matched to an existing trial by any global registry id it shares
-(NCT, EudraCT, CTIS, ISRCTN). Applying a record whose facts equal what the trial last received
-changes nothing and reports ``unchanged``; otherwise the trial is updated and the changed
-fields are written to its change log. Every distinct raw source is kept once (by sha256).
+Idempotent: a record is matched to an existing trial by any registry id it shares (NCT,
+EudraCT, CTIS, ISRCTN, or the catalogue's own id of a record that names none). Every distinct
+raw source is kept once (by sha256) with what the parser read from it. The trial then shows the
+merge of its sources (``merge.py``: registry data over saved pages over field dumps), except
+the facts a curator set in admin, which stay as the curator left them. A record that changes
+nothing reports ``unchanged``; otherwise the changed fields go to the trial's change log.
 """
 
 from __future__ import annotations
@@ -13,9 +15,13 @@ import logging
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
+from trials.choices import UNIQUE_ID_SCHEMES, IdScheme
+from trials.ingest.merge import SourceSnapshot, merge
+from trials.ingest.normalize import clean_line
 from trials.ingest.records import RawSource, RegistryId, TrialRecord
-from trials.ingest.trial_writer import write_trial
+from trials.ingest.trial_writer import curated_source_values, write_trial
 from trials.models import ImportOutcome, ImportRun, SourceRecord, Trial, TrialChange
 from trials.models import RegistryId as RegistryIdRow
 from trials.search import refresh_search_vectors
@@ -34,16 +40,30 @@ class LoadResult:
 
 
 def load_record(
-    record: TrialRecord, source: RawSource, *, format: str, parser_version: str, run: ImportRun | None = None
+    record: TrialRecord,
+    source: RawSource,
+    *,
+    format: str,
+    parser_version: str,
+    run: ImportRun | None = None,
+    dry_run: bool = False,
 ) -> LoadResult:
     """Write ``record`` (parsed from ``source``) and return what happened to the catalogue.
 
-    Retries once when a concurrent import created the same trial between our match and our insert.
+    With ``dry_run`` everything is written and rolled back: the result says what the record
+    would become. Retries once when a concurrent import created the same trial between our
+    match and our insert.
     """
     for attempt in (1, 2):
         try:
             with transaction.atomic():
-                return _load(record, source, format=format, parser_version=parser_version, run=run)
+                result = _load(record, source, format=format, parser_version=parser_version, run=run)
+                if dry_run:
+                    transaction.set_rollback(True)
+                    if result.outcome == Outcome.CREATED:
+                        result.trial = None  # rolled back: there is no such row to link to
+                    result.source_record = None
+                return result
         except IntegrityError:
             if attempt == 2:
                 raise
@@ -51,66 +71,139 @@ def load_record(
     raise AssertionError("unreachable")
 
 
-def _load(record, source, *, format, parser_version, run) -> LoadResult:
-    trial, registry_ids, warnings = _match(record)
+def local_id(record: TrialRecord) -> RegistryId:
+    """The catalogue's own id for a record naming no registry id: stable for the same title and
+    sponsor, so re-importing the record (or an edited copy of it) finds the same trial."""
+    title = clean_line(record.brief_title or record.official_title).casefold()
+    sponsor = clean_line(record.lead_sponsor.name if record.lead_sponsor else "").casefold()
+    digest = hashlib.sha256(f"{title}|{sponsor}".encode()).hexdigest()[:12].upper()
+    return RegistryId(IdScheme.LOCAL.value, f"LOCAL-{digest}")
+
+
+def _load(record: TrialRecord, source: RawSource, *, format, parser_version, run) -> LoadResult:
+    if not record.global_ids():
+        record.registry_ids = [*record.registry_ids, local_id(record)]
+    trial, warnings = _match(record)
     snapshot = record.snapshot()
     sha256 = hashlib.sha256(source.data).hexdigest()
 
-    if trial is not None and trial.record_snapshot == snapshot:
-        source_record = _keep_source(sha256, source, format, parser_version, trial)
-        return LoadResult(Outcome.UNCHANGED, trial, source_record, warnings=warnings)
+    existing = SourceRecord.objects.filter(sha256=sha256).defer("raw").first()
+    if (
+        trial is not None
+        and existing is not None
+        and existing.trial_id == trial.pk
+        and existing.parser_version == parser_version
+        and existing.snapshot == snapshot
+    ):
+        SourceRecord.objects.filter(pk=existing.pk).update(last_seen_at=timezone.now())
+        return LoadResult(Outcome.UNCHANGED, trial, existing, warnings=warnings)
 
     created = trial is None
-    old_snapshot = {} if created else trial.record_snapshot
     if created:
         trial = Trial()
-    trial.record_snapshot = snapshot
-    write_trial(trial, record, registry_ids)
-    refresh_search_vectors([trial.pk])
-    source_record = _keep_source(sha256, source, format, parser_version, trial)
+        trial.save()
+    source_record = _keep_source(existing, sha256, source, format, parser_version, snapshot, trial)
+    changed = apply_sources(trial, run=run, source_record=source_record, warnings=warnings, created=created)
+    if not created and changed is None:
+        return LoadResult(Outcome.UNCHANGED, trial, source_record, warnings=warnings)
+    return LoadResult(Outcome.CREATED if created else Outcome.UPDATED, trial, source_record, changed or [], warnings)
 
-    changed = sorted(key for key in snapshot if snapshot[key] != old_snapshot.get(key))
+
+def apply_sources(
+    trial: Trial,
+    *,
+    run: ImportRun | None = None,
+    source_record: SourceRecord | None = None,
+    changed_by=None,
+    warnings: list[str] | None = None,
+    created: bool = False,
+) -> list[str] | None:
+    """Show on ``trial`` the merge of all its sources, keeping its curated facts.
+
+    Returns the record fields that changed, or None when nothing did. Used by the loader after
+    each record, and by curation (merging two trials, handing a fact back to the sources).
+    Queries: the trial's sources (without their raw bytes), then the writes.
+    """
+    sources = [
+        SourceSnapshot(pk, fmt, snap)
+        for pk, fmt, snap in SourceRecord.objects.filter(trial=trial).values_list("pk", "format", "snapshot")
+    ]
+    merged, field_sources = merge(sources)
+    old = trial.record_snapshot or {}
+    if not created and merged == old:
+        # The same facts (e.g. the same study in another file): only where they came from may move.
+        if field_sources != trial.field_sources:
+            trial.field_sources = field_sources
+            Trial.objects.filter(pk=trial.pk).update(field_sources=field_sources)
+        return None
+    merged_record = TrialRecord.from_snapshot(merged)
+    registry_ids, id_warnings = _ids_to_keep(trial, merged_record.registry_ids)
+    if warnings is not None:
+        warnings += id_warnings
+    trial.record_snapshot = merged
+    trial.field_sources = field_sources
+    curated = set(trial.curated_fields)
+    for key, value in curated_source_values(trial, merged_record, curated).items():
+        trial.curated_fields[key]["source_value"] = value
+    write_trial(trial, merged_record, registry_ids, keep=curated, is_new=created)
+    refresh_search_vectors([trial.pk])
+    changed = sorted(key for key in set(merged) | set(old) if merged.get(key) != old.get(key))
     if not created:
         TrialChange.objects.create(
             trial=trial,
             import_run=run,
             source_record=source_record,
-            changes={key: {"old": old_snapshot.get(key), "new": snapshot[key]} for key in changed},
+            changed_by=changed_by,
+            changes={key: {"old": old.get(key), "new": merged.get(key)} for key in changed},
         )
-    return LoadResult(Outcome.CREATED if created else Outcome.UPDATED, trial, source_record, changed, warnings)
+    return changed
 
 
-def _match(record: TrialRecord) -> tuple[Trial | None, list[RegistryId], list[str]]:
-    """The trial this record is about (locked for update), its ids to keep, and warnings.
+def _match(record: TrialRecord) -> tuple[Trial | None, list[str]]:
+    """The trial this record is about (locked for update), and warnings.
 
-    An NCT id decides first. A global id that already belongs to a different trial is left off
-    this trial (with a warning) rather than merging two registrations into one.
+    An NCT id decides first. A shared secondary id whose trial has another NCT id is another
+    registration: the record is not merged into it.
     """
-    global_ids = record.global_ids()
+    ids = record.global_ids() + [rid for rid in record.registry_ids if rid.scheme == IdScheme.LOCAL]
     owners: dict[tuple[str, str], int] = {
         (scheme, value): trial_id
         for scheme, value, trial_id in RegistryIdRow.objects.filter(
-            scheme__in={rid.scheme for rid in global_ids}, value__in={rid.value for rid in global_ids}
+            scheme__in={rid.scheme for rid in ids}, value__in={rid.value for rid in ids}
         ).values_list("scheme", "value", "trial_id")
     }
-    by_nct = [owners[(r.scheme, r.value)] for r in global_ids if r.scheme == "NCT" and (r.scheme, r.value) in owners]
+    by_nct = [owners[(r.scheme, r.value)] for r in ids if r.scheme == "NCT" and (r.scheme, r.value) in owners]
     if by_nct:
         trial_id = by_nct[0]
     else:
-        shared = [owners[(r.scheme, r.value)] for r in global_ids if (r.scheme, r.value) in owners]
+        shared = [owners[(r.scheme, r.value)] for r in ids if (r.scheme, r.value) in owners]
         trial_id = shared[0] if shared else None
         if trial_id is not None and _has_other_nct(trial_id, record):
-            trial_id = None  # the owner of a shared secondary id is another registration
+            trial_id = None
+    trial = Trial.objects.select_for_update().filter(pk=trial_id).first() if trial_id else None
+    return trial, []
 
+
+def _ids_to_keep(trial: Trial, registry_ids: list[RegistryId]) -> tuple[list[RegistryId], list[str]]:
+    """The ids to write on ``trial``: a unique id that already names another trial is left off
+    (with a warning) rather than merging two registrations into one."""
+    unique = [rid for rid in registry_ids if rid.scheme in UNIQUE_ID_SCHEMES]
+    owners = dict(
+        ((scheme, value), trial_id)
+        for scheme, value, trial_id in RegistryIdRow.objects.filter(
+            scheme__in={rid.scheme for rid in unique}, value__in={rid.value for rid in unique}
+        )
+        .exclude(trial=trial)
+        .values_list("scheme", "value", "trial_id")
+    )
     kept, warnings = [], []
-    for rid in record.registry_ids:
+    for rid in registry_ids:
         owner = owners.get((rid.scheme, rid.value))
-        if owner is not None and owner != trial_id:
+        if owner is not None:
             warnings.append(f"{rid.scheme} {rid.value} already belongs to trial {owner}; not added here")
             continue
         kept.append(rid)
-    trial = Trial.objects.select_for_update().get(pk=trial_id) if trial_id else None
-    return trial, kept, warnings
+    return kept, warnings
 
 
 def _has_other_nct(trial_id: int, record: TrialRecord) -> bool:
@@ -119,19 +212,19 @@ def _has_other_nct(trial_id: int, record: TrialRecord) -> bool:
     return bool(ours and theirs and not ours & theirs)
 
 
-def _keep_source(sha256, source: RawSource, format, parser_version, trial) -> SourceRecord:
-    source_record, created = SourceRecord.objects.get_or_create(
-        sha256=sha256,
-        defaults={
-            "trial": trial,
-            "format": format,
-            "origin": source.origin[:1000],
-            "raw": source.data,
-            "parser_version": parser_version,
-        },
-    )
-    if not created and (source_record.trial_id != trial.pk or source_record.parser_version != parser_version):
-        source_record.trial = trial
-        source_record.parser_version = parser_version
-        source_record.save(update_fields=["trial", "parser_version", "last_seen_at"])
-    return source_record
+def _keep_source(existing, sha256, source: RawSource, format, parser_version, snapshot, trial) -> SourceRecord:
+    if existing is None:
+        return SourceRecord.objects.create(
+            sha256=sha256,
+            trial=trial,
+            format=format,
+            origin=source.origin[:1000],
+            raw=source.data,
+            parser_version=parser_version,
+            snapshot=snapshot,
+        )
+    existing.trial = trial
+    existing.parser_version = parser_version
+    existing.snapshot = snapshot
+    existing.save(update_fields=["trial", "parser_version", "snapshot", "last_seen_at"])
+    return existing

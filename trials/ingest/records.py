@@ -7,7 +7,8 @@ values use ClinicalTrials.gov API v2 spellings (``trials.choices``).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, field
+import typing
+from dataclasses import asdict, dataclass, field, fields, is_dataclass
 
 
 class ParseError(ValueError):
@@ -221,6 +222,37 @@ class TrialRecord:
     def snapshot(self) -> dict:
         """A JSON-ready dict of every fact, for change detection between imports."""
         return _jsonable(asdict(self))
+
+    @classmethod
+    def from_snapshot(cls, snapshot: dict) -> TrialRecord:
+        """The record a ``snapshot()`` was taken of (the inverse of ``snapshot``)."""
+        return _from_json(cls, snapshot)
+
+
+def _from_json(cls, data):
+    """Rebuild dataclass ``cls`` from its ``_jsonable(asdict(...))`` form, by its field types."""
+    hints = typing.get_type_hints(cls)
+    values = {}
+    for f in fields(cls):
+        if f.name in data:
+            values[f.name] = _value_from_json(hints[f.name], data[f.name])
+    return cls(**values)
+
+
+def _value_from_json(hint, value):
+    if value is None:
+        return None
+    args = [a for a in typing.get_args(hint) if a is not type(None)]
+    origin = typing.get_origin(hint)
+    if origin is list:
+        return [_value_from_json(args[0], v) for v in value]
+    if args and origin is not list:  # X | None
+        return _value_from_json(args[0], value)
+    if hint is dt.date:
+        return dt.date.fromisoformat(value)
+    if is_dataclass(hint):
+        return _from_json(hint, value)
+    return value
 
 
 def _fold(text: str) -> str:

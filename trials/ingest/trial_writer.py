@@ -1,8 +1,11 @@
 """Write one TrialRecord onto a Trial row and its child rows.
 
 Called only by the loader, inside its transaction. Child rows (arms, interventions, outcomes,
-sites, contacts, conditions, identifiers) are replaced as a whole: a source record describes
-the complete current state of a trial, and positions keep the source's order.
+sites, contacts, conditions, identifiers) are replaced as a whole: a record describes the
+complete current state of a trial, and positions keep the source's order.
+
+What a curator set in admin is kept: a curated column keeps its value, and a curated part
+(``PARTS``: the rows one admin inline edits) is left as it is.
 """
 
 from __future__ import annotations
@@ -49,31 +52,76 @@ _SCALAR_FIELDS = (
 _NULLABLE_COLUMNS = {"enrollment_count", "has_results"}
 
 
-def write_trial(trial: Trial, record: TrialRecord, registry_ids: list[RegistryId]) -> Trial:
-    """Copy every fact of ``record`` onto ``trial`` (saved) and replace its child rows."""
+# The parts of a trial a curator edits as a whole (one admin inline each), and the record
+# fields each is written from.
+PARTS = {
+    "registry_ids": ("registry_ids",),
+    "collaborators": ("collaborators",),
+    "conditions": ("conditions", "condition_meshes"),
+    "arms_interventions": ("arms", "interventions"),
+    "outcomes": ("outcomes",),
+    "contacts": ("central_contacts", "officials"),
+    "sites": ("sites",),
+}
+
+
+def write_trial(
+    trial: Trial, record: TrialRecord, registry_ids: list[RegistryId], *, keep=frozenset(), is_new=None
+) -> Trial:
+    """Copy every fact of ``record`` onto ``trial`` (saved) and replace its child rows, except
+    the columns and parts named in ``keep`` (a curator's)."""
+    if is_new is None:
+        is_new = trial._state.adding
+    kept_columns = {name: getattr(trial, name) for name in keep if name not in PARTS}
     _set_scalars(trial, record)
-    is_new = trial._state.adding
+    for name, value in kept_columns.items():
+        setattr(trial, name, value)
     trial.save()
+    parts = [part for part in PARTS if part not in keep]
     if not is_new:
-        _delete_children(trial)
-    _write_registry_ids(trial, registry_ids)
-    trial.collaborators.set(_organization(org) for org in record.collaborators)
-    _write_conditions(trial, record)
+        _delete_children(trial, parts)
+    if "registry_ids" in parts:
+        _write_registry_ids(trial, registry_ids)
+    if "collaborators" in parts:
+        trial.collaborators.set(_organization(org) for org in record.collaborators)
+    if "conditions" in parts:
+        _write_conditions(trial, record)
     _write_mesh_terms(trial, record)
-    _write_arms_and_interventions(trial, record)
-    Outcome.objects.bulk_create(
-        Outcome(
-            trial=trial,
-            kind=o.kind,
-            measure=o.measure,
-            description=o.description,
-            time_frame=o.time_frame,
-            position=i,
+    if "arms_interventions" in parts:
+        _write_arms_and_interventions(trial, record)
+    if "outcomes" in parts:
+        Outcome.objects.bulk_create(
+            Outcome(
+                trial=trial,
+                kind=o.kind,
+                measure=o.measure,
+                description=o.description,
+                time_frame=o.time_frame,
+                position=i,
+            )
+            for i, o in enumerate(record.outcomes)
         )
-        for i, o in enumerate(record.outcomes)
-    )
-    _write_sites_and_contacts(trial, record)
+    _write_sites_and_contacts(trial, record, people="contacts" in parts, sites="sites" in parts)
     return trial
+
+
+def curated_source_values(trial: Trial, record: TrialRecord, curated) -> dict:
+    """For each curated column, what the sources say now (JSON-ready), so admin can show where
+    a curator's value and the sources part ways."""
+    columns = [name for name in curated if name not in PARTS]
+    if not columns:
+        return {}
+    probe = Trial()
+    _set_scalars(probe, record)
+    values = {}
+    for name in columns:
+        value = getattr(probe, name, None)
+        if hasattr(value, "pk"):
+            value = str(value)
+        elif hasattr(value, "isoformat"):
+            value = value.isoformat()
+        values[name] = value
+    return values
 
 
 def _set_scalars(trial: Trial, record: TrialRecord) -> None:
@@ -115,11 +163,23 @@ def _set_date(trial: Trial, name: str, value: PartialDate | None) -> None:
     setattr(trial, f"{name}_date_type", (value.type or "") if value else "")
 
 
-def _delete_children(trial: Trial) -> None:
-    # Deleting contacts before sites avoids a cascade query per site.
-    Contact.objects.filter(trial=trial).delete()
-    for model in (Site, Outcome, Intervention, Arm, TrialCondition, TrialMeshTerm, RegistryIdRow):
-        model.objects.filter(trial=trial).delete()
+def _delete_children(trial: Trial, parts: list[str]) -> None:
+    if "sites" in parts:
+        # Deleting contacts before sites avoids a cascade query per site.
+        Contact.objects.filter(trial=trial, site__isnull=False).delete()
+        Site.objects.filter(trial=trial).delete()
+    if "contacts" in parts:
+        Contact.objects.filter(trial=trial, site__isnull=True).delete()
+    if "outcomes" in parts:
+        Outcome.objects.filter(trial=trial).delete()
+    if "arms_interventions" in parts:
+        Intervention.objects.filter(trial=trial).delete()
+        Arm.objects.filter(trial=trial).delete()
+    if "conditions" in parts:
+        TrialCondition.objects.filter(trial=trial).delete()
+    if "registry_ids" in parts:
+        RegistryIdRow.objects.filter(trial=trial).delete()
+    TrialMeshTerm.objects.filter(trial=trial).delete()
 
 
 def _organization(org) -> Organization:
@@ -160,7 +220,7 @@ def _write_mesh_terms(trial: Trial, record: TrialRecord) -> None:
         (TrialMeshTerm.Branch.INTERVENTION, record.intervention_meshes),
     ):
         for mesh in terms:
-            key = (branch, mesh.mesh_id)
+            key = (branch, mesh.mesh_id or mesh.term.casefold())
             # A descriptor listed both as the study's own term and as an ancestor is the study's own.
             if key not in rows or not mesh.is_ancestor:
                 rows[key] = TrialMeshTerm(
@@ -197,7 +257,20 @@ def _write_arms_and_interventions(trial: Trial, record: TrialRecord) -> None:
     Intervention.drugs.through.objects.bulk_create(links, ignore_conflicts=True)
 
 
-def _write_sites_and_contacts(trial: Trial, record: TrialRecord) -> None:
+def _write_sites_and_contacts(trial: Trial, record: TrialRecord, *, people: bool, sites: bool) -> None:
+    contacts = []
+    if people:
+        for kind, persons in (
+            (Contact.Kind.CENTRAL, record.central_contacts),
+            (Contact.Kind.OFFICIAL, record.officials),
+        ):
+            contacts += [_contact(trial, None, kind, c, i) for i, c in enumerate(persons)]
+    if sites:
+        contacts += _write_sites(trial, record)
+    Contact.objects.bulk_create(contacts)
+
+
+def _write_sites(trial: Trial, record: TrialRecord) -> list[Contact]:
     sites = Site.objects.bulk_create(
         Site(
             trial=trial,
@@ -215,11 +288,9 @@ def _write_sites_and_contacts(trial: Trial, record: TrialRecord) -> None:
         for i, s in enumerate(record.sites)
     )
     contacts = []
-    for kind, people in ((Contact.Kind.CENTRAL, record.central_contacts), (Contact.Kind.OFFICIAL, record.officials)):
-        contacts += [_contact(trial, None, kind, c, i) for i, c in enumerate(people)]
     for site, source_site in zip(sites, record.sites, strict=True):
         contacts += [_contact(trial, site, Contact.Kind.SITE, c, i) for i, c in enumerate(source_site.contacts)]
-    Contact.objects.bulk_create(contacts)
+    return contacts
 
 
 def _contact(trial, site, kind, c, position) -> Contact:

@@ -1,6 +1,6 @@
 from trials.models.design import Arm, Intervention, Outcome
 from trials.models.places import Contact, Site
-from trials.models.provenance import ImportOutcome, ImportRun, SourceRecord, TrialChange
+from trials.models.provenance import ImportFile, ImportOutcome, ImportRun, SourceRecord, TrialChange
 from trials.models.trial import Organization, RegistryId, Trial
 from trials.models.vocab import Condition, Drug, DrugClass, TrialCondition, TrialMeshTerm
 
@@ -10,6 +10,7 @@ __all__ = [
     "Contact",
     "Drug",
     "DrugClass",
+    "ImportFile",
     "ImportOutcome",
     "ImportRun",
     "Intervention",

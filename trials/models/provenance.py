@@ -19,6 +19,9 @@ class SourceRecord(models.Model):
     raw = models.BinaryField()
     sha256 = models.CharField(max_length=64, unique=True)
     parser_version = models.CharField(max_length=20)
+    # What the parser read from it (TrialRecord.snapshot()): the loader merges a trial's sources
+    # from these without parsing them again.
+    snapshot = models.JSONField(default=dict, blank=True)
     imported_at = models.DateTimeField(auto_now_add=True)
     last_seen_at = models.DateTimeField(auto_now=True)
 
@@ -39,6 +42,7 @@ class SourceRecord(models.Model):
 
 class ImportRun(models.Model):
     class Status(models.TextChoices):
+        QUEUED = "QUEUED", "Queued"
         RUNNING = "RUNNING", "Running"
         COMPLETED = "COMPLETED", "Completed"
         FAILED = "FAILED", "Failed"
@@ -49,6 +53,15 @@ class ImportRun(models.Model):
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.RUNNING)
+    # A preview writes nothing: each record is loaded and rolled back, to show what it would become.
+    dry_run = models.BooleanField(default=False)
+    format = models.CharField(
+        max_length=32, choices=choices.SourceFormat.choices, blank=True, help_text="Blank: detected per file"
+    )
+    # The preview this run applies (admin import: preview first, then apply).
+    preview_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="applied_by")
+    # Records seen so far; the admin shows progress as (created + updated + unchanged + failed) / total.
+    total = models.PositiveIntegerField(default=0)
     created = models.PositiveIntegerField(default=0)
     updated = models.PositiveIntegerField(default=0)
     unchanged = models.PositiveIntegerField(default=0)
@@ -59,6 +72,21 @@ class ImportRun(models.Model):
 
     def __str__(self):
         return f"Import {self.pk} ({self.started_at:%Y-%m-%d %H:%M}, {self.get_status_display()})"
+
+
+class ImportFile(models.Model):
+    """A file uploaded in admin for an import run, kept until the run (or its preview) is deleted."""
+
+    run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="files")
+    name = models.CharField(max_length=500)
+    data = models.BinaryField()
+    size = models.PositiveBigIntegerField()
+
+    class Meta:
+        ordering = ["run", "id"]
+
+    def __str__(self):
+        return self.name
 
 
 class ImportOutcome(models.Model):

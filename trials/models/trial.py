@@ -107,8 +107,14 @@ class Trial(models.Model):
 
     has_results = models.BooleanField(null=True, blank=True)
 
-    # The last record the loader applied (TrialRecord.snapshot()), compared on re-import.
+    # The record the loader last derived from all of the trial's sources (TrialRecord.snapshot()
+    # of their merge), compared on re-import; curators' edits are not in it.
     record_snapshot = models.JSONField(default=dict, blank=True, editable=False)
+    # Which source record gave each fact: {record field: SourceRecord id}.
+    field_sources = models.JSONField(default=dict, blank=True, editable=False)
+    # Facts a curator set in admin, which imports leave as the curator left them:
+    # {column or part: {"by": username, "at": ISO time, "source_value": what the sources now say}}.
+    curated_fields = models.JSONField(default=dict, blank=True, editable=False)
     search_vector = SearchVectorField(null=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -169,8 +175,8 @@ class RegistryId(models.Model):
             # A global registry id names exactly one trial in the catalogue.
             models.UniqueConstraint(
                 fields=["scheme", "value"],
-                condition=Q(scheme__in=choices.GLOBAL_ID_SCHEMES),
-                name="registryid_global_uniq",
+                condition=Q(scheme__in=choices.UNIQUE_ID_SCHEMES),
+                name="registryid_unique_schemes_uniq",
             ),
             models.UniqueConstraint(fields=["trial", "scheme", "value", "issuer"], name="registryid_per_trial_uniq"),
         ]

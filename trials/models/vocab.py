@@ -55,7 +55,9 @@ class TrialMeshTerm(models.Model):
 
     trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="mesh_terms")
     branch = models.CharField(max_length=12, choices=Branch.choices)
-    mesh_id = models.CharField("MeSH id", max_length=12)
+    mesh_id = models.CharField(
+        "MeSH id", max_length=12, blank=True, help_text="Blank when the source named only the term"
+    )
     term = models.CharField(max_length=300)
     is_ancestor = models.BooleanField(default=False)
 
@@ -67,7 +69,13 @@ class TrialMeshTerm(models.Model):
             models.Index(fields=["mesh_id", "trial"], name="trialmeshterm_mesh_idx"),
         ]
         constraints = [
-            models.UniqueConstraint(fields=["trial", "branch", "mesh_id"], name="trialmeshterm_uniq"),
+            models.UniqueConstraint(
+                fields=["trial", "branch", "mesh_id"], condition=~Q(mesh_id=""), name="trialmeshterm_uniq"
+            ),
+            # Legacy XML names MeSH terms without their ids: those are unique by term.
+            models.UniqueConstraint(
+                fields=["trial", "branch", "term"], condition=Q(mesh_id=""), name="trialmeshterm_term_uniq"
+            ),
         ]
 
     def __str__(self):

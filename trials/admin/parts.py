@@ -2,19 +2,44 @@
 
 from django.contrib import admin
 
-from trials.admin.base import LightTrialMixin, ModelAdmin
+from trials.admin.base import LightTrialMixin
+from trials.admin.base import ModelAdmin as BaseModelAdmin
+from trials.curation import mark_curated, part_of
 from trials.models import Arm, Contact, Intervention, Outcome, RegistryId, Site, TrialCondition, TrialMeshTerm
 
 
+class CuratedPartAdmin(BaseModelAdmin):
+    """A part edited on its own page becomes curated on its trial: imports keep it as it is now."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        self._curated(request, [obj])
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        self._curated(request, [obj])
+
+    def delete_queryset(self, request, queryset):
+        objs = list(queryset.select_related("trial"))
+        super().delete_queryset(request, queryset)
+        self._curated(request, objs)
+
+    def _curated(self, request, objs):
+        for obj in objs:
+            part = part_of(self.model, obj)
+            if part and obj.trial_id:
+                mark_curated(obj.trial, [part], request.user)
+
+
 @admin.register(RegistryId)
-class RegistryIdAdmin(LightTrialMixin, ModelAdmin):
+class RegistryIdAdmin(LightTrialMixin, CuratedPartAdmin):
     list_display = ("value", "scheme", "issuer", "trial_link")
     list_filter = ("scheme",)
     search_fields = ("value", "issuer")
 
 
 @admin.register(TrialCondition)
-class TrialConditionAdmin(LightTrialMixin, ModelAdmin):
+class TrialConditionAdmin(LightTrialMixin, CuratedPartAdmin):
     list_display = ("source_term", "condition", "trial_link")
     list_select_related = ("trial", "condition")
     search_fields = ("source_term", "condition__name")
@@ -22,21 +47,21 @@ class TrialConditionAdmin(LightTrialMixin, ModelAdmin):
 
 
 @admin.register(TrialMeshTerm)
-class TrialMeshTermAdmin(LightTrialMixin, ModelAdmin):
+class TrialMeshTermAdmin(LightTrialMixin, CuratedPartAdmin):
     list_display = ("term", "mesh_id", "branch", "is_ancestor", "trial_link")
     list_filter = ("branch", "is_ancestor")
     search_fields = ("term", "=mesh_id")
 
 
 @admin.register(Arm)
-class ArmAdmin(LightTrialMixin, ModelAdmin):
+class ArmAdmin(LightTrialMixin, CuratedPartAdmin):
     list_display = ("label", "type", "trial_link")
     list_filter = ("type",)
     search_fields = ("label",)
 
 
 @admin.register(Intervention)
-class InterventionAdmin(LightTrialMixin, ModelAdmin):
+class InterventionAdmin(LightTrialMixin, CuratedPartAdmin):
     list_display = ("name", "type", "trial_link")
     list_filter = ("type",)
     search_fields = ("name",)
@@ -45,7 +70,7 @@ class InterventionAdmin(LightTrialMixin, ModelAdmin):
 
 
 @admin.register(Outcome)
-class OutcomeAdmin(LightTrialMixin, ModelAdmin):
+class OutcomeAdmin(LightTrialMixin, CuratedPartAdmin):
     list_display = ("__str__", "kind", "time_frame", "trial_link")
     list_filter = ("kind",)
     search_fields = ("measure",)
@@ -59,7 +84,7 @@ class SiteContactInline(admin.TabularInline):
 
 
 @admin.register(Site)
-class SiteAdmin(LightTrialMixin, ModelAdmin):
+class SiteAdmin(LightTrialMixin, CuratedPartAdmin):
     list_display = ("facility", "city", "country", "status", "trial_link")
     list_filter = ("status",)
     search_fields = ("facility", "city", "country", "=country_code")
@@ -74,10 +99,12 @@ class SiteAdmin(LightTrialMixin, ModelAdmin):
         for contact in formset.deleted_objects:
             contact.delete()
         formset.save_m2m()
+        if formset.has_changed():
+            mark_curated(form.instance.trial, ["sites"], request.user)
 
 
 @admin.register(Contact)
-class ContactAdmin(LightTrialMixin, ModelAdmin):
+class ContactAdmin(LightTrialMixin, CuratedPartAdmin):
     list_display = ("__str__", "kind", "role", "affiliation", "trial_link")
     list_filter = ("kind", "role")
     search_fields = ("name", "email", "affiliation")

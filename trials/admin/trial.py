@@ -2,10 +2,11 @@
 
 import datetime as dt
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db import models
 from django.db.models import Case, OuterRef, Subquery, Value, When
 from django.forms import Textarea
+from django.utils.html import format_html, format_html_join
 
 from trials.admin.base import (
     ArrayFieldsMixin,
@@ -14,6 +15,7 @@ from trials.admin.base import (
     ReadOnlyInline,
     admin_link,
 )
+from trials.curation import disagreements, mark_curated, merge_trials, part_of, possible_duplicates, release_curated
 from trials.models import (
     Arm,
     Contact,
@@ -162,8 +164,10 @@ class TrialAdmin(ChangeListDeferMixin, ModelAdmin):
     search_fields = ("brief_title", "official_title", "acronym", "registry_ids__value")
     search_help_text = "Words of the title or acronym, or a registry id such as NCT05289856."
     autocomplete_fields = ("lead_sponsor", "collaborators")
-    readonly_fields = ("created_at", "updated_at")
+    readonly_fields = ("created_at", "updated_at", "curation")
+    actions = ("merge_selected", "release_curated_facts")
     fieldsets = (
+        ("Curation", {"fields": ("curation",)}),
         (None, {"fields": ("brief_title", "official_title", "acronym", "overall_status", "why_stopped")}),
         ("Design", {"fields": ("study_type", "phases", "allocation", "intervention_model", "masking",
                                "primary_purpose", "enrollment_count", "enrollment_type", "has_results")}),
@@ -215,6 +219,60 @@ class TrialAdmin(ChangeListDeferMixin, ModelAdmin):
             changes = _changes(form, formsets)
             if changes:
                 TrialChange.objects.create(trial=form.instance, changed_by=request.user, changes=changes)
+            # What the curator touched stays as the curator left it when its sources are imported again.
+            parts = {part_of(formset.model) for formset in formsets if _formset_changed(formset)}
+            mark_curated(form.instance, [*form.changed_data, *(p for p in parts if p)], request.user)
+
+    @admin.display(description="curated facts")
+    def curation(self, obj):
+        """Which facts a curator set (kept on re-import), where sources now disagree, and
+        trials that may be the same study. Two small queries: the duplicate check and nothing else."""
+        if obj is None or obj.pk is None:
+            return "-"
+        rows = [
+            format_html("<li><b>{}</b> set by {} at {}</li>", key, note.get("by") or "?", note.get("at"))
+            for key, note in sorted(obj.curated_fields.items())
+        ]
+        rows += [
+            format_html(
+                "<li><b>{}</b>: the sources now say <code>{}</code> (kept: <code>{}</code>)</li>",
+                row["field"],
+                row["sources"],
+                row["curated"],
+            )
+            for row in disagreements(obj)
+        ]
+        rows += [
+            format_html("<li>Possibly the same study: {}</li>", admin_link("trial", twin.pk, twin))
+            for twin in possible_duplicates(obj)[:5]
+        ]
+        if not rows:
+            return "No curated facts: everything shown comes from the sources."
+        return format_html("<ul>{}</ul>", format_html_join("", "{}", ((row,) for row in rows)))
+
+    @admin.action(description="Merge the selected trials into one (they are the same study)")
+    def merge_selected(self, request, queryset):
+        trials = list(queryset.order_by("created_at", "pk"))
+        if len(trials) < 2:
+            self.message_user(request, "Select at least two trials to merge.", messages.WARNING)
+            return
+        # The one with a registry id (else the oldest) stays; the others become part of it.
+        keep = next((t for t in trials if t.registry_ids.exclude(scheme="LOCAL").exists()), trials[0])
+        for other in trials:
+            if other.pk != keep.pk:
+                merge_trials(keep, other, request.user)
+        self.message_user(request, f"Merged {len(trials)} trials into “{keep}” (#{keep.pk}); all sources kept.")
+
+    @admin.action(description="Hand curated facts back to the sources")
+    def release_curated_facts(self, request, queryset):
+        released = 0
+        for trial in queryset.exclude(curated_fields={}):
+            released += len(release_curated(trial, list(trial.curated_fields), request.user))
+        self.message_user(request, f"{released} curated fact(s) now follow the sources again.")
+
+
+def _formset_changed(formset) -> bool:
+    return any(getattr(formset, name, None) for name in ("new_objects", "changed_objects", "deleted_objects"))
 
 
 def _changes(form, formsets) -> dict:

@@ -117,11 +117,13 @@ def apply_sources(
     changed_by=None,
     warnings: list[str] | None = None,
     created: bool = False,
+    force: bool = False,
 ) -> list[str] | None:
     """Show on ``trial`` the merge of all its sources, keeping its curated facts.
 
     Returns the record fields that changed, or None when nothing did. Used by the loader after
-    each record, and by curation (merging two trials, handing a fact back to the sources).
+    each record, and by curation (merging two trials, handing a fact back to the sources), which
+    ``force`` a rewrite even when the merged record is the same.
     Queries: the trial's sources (without their raw bytes), then the writes.
     """
     sources = [
@@ -130,7 +132,7 @@ def apply_sources(
     ]
     merged, field_sources = merge(sources)
     old = trial.record_snapshot or {}
-    if not created and merged == old:
+    if not created and not force and merged == old:
         # The same facts (e.g. the same study in another file): only where they came from may move.
         if field_sources != trial.field_sources:
             trial.field_sources = field_sources
@@ -148,7 +150,7 @@ def apply_sources(
     write_trial(trial, merged_record, registry_ids, keep=curated, is_new=created)
     refresh_search_vectors([trial.pk])
     changed = sorted(key for key in set(merged) | set(old) if merged.get(key) != old.get(key))
-    if not created:
+    if not created and changed:
         TrialChange.objects.create(
             trial=trial,
             import_run=run,

@@ -6,6 +6,7 @@ environment stops the process at start-up instead of silently changing behaviour
 """
 
 import os
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -40,6 +41,18 @@ def envlist(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def envurl(name: str, default: str) -> str:
+    """An http(s) URL without a trailing slash; anything else (a bare host, a typo'd scheme) is refused."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip().rstrip("/")
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not an http(s) URL such as https://host/path")
+    return value
 
 
 def envsecret(name: str, *, debug: bool, debug_default: str) -> str:

@@ -2,8 +2,10 @@
 
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
+
 from portal.database import database_config
-from portal.env import envbool, envint, envlist, envsecret
+from portal.env import envbool, envint, envlist, envsecret, envurl
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -103,3 +105,9 @@ LOGGING = {
 }
 
 TRIALS_PAGE_SIZE = envint("TRIALS_PAGE_SIZE", 20)
+
+# ClinicalTrials.gov API v2, read by ``import_trials --ctgov`` / ``--ctgov-since``. Tests point it at a local replay.
+CTGOV_API_URL = envurl("CTGOV_API_URL", "https://clinicaltrials.gov/api/v2")
+CTGOV_API_TIMEOUT = envint("CTGOV_API_TIMEOUT", 60)  # seconds to wait for one response
+if CTGOV_API_TIMEOUT < 1:
+    raise ImproperlyConfigured(f"CTGOV_API_TIMEOUT={CTGOV_API_TIMEOUT} must be at least 1 (seconds)")

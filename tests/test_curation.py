@@ -109,12 +109,8 @@ def test_twin_trials_are_listed_and_merge_keeping_both_sources(admin_client, adm
     xml = (SAME / f"{NCT}.xml").read_text()
     title = dump_trial.brief_title
     registered = tmp_path / f"{NCT}.xml"
-    registered.write_text(
-        xml.replace(
-            "<brief_title>Safety and Clinical Effectiveness of 2 Lower Dose Combined PDE5i's vs. Single Maximal Dose PDE5i</brief_title>",
-            f"<brief_title>{title}</brief_title>",
-        )
-    )
+    old_title = "Safety and Clinical Effectiveness of 2 Lower Dose Combined PDE5i's vs. Single Maximal Dose PDE5i"
+    registered.write_text(xml.replace(f"<brief_title>{old_title}</brief_title>", f"<brief_title>{title}</brief_title>"))
     import_paths(registered)
     nct_trial = trial_of(NCT)
     assert list(possible_duplicates(nct_trial)) == [dump_trial]

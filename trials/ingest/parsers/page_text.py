@@ -107,6 +107,8 @@ class _TextParser(HTMLParser):
     def _write(self, data: str):
         if self._cells is not None:
             if not self._cells:
+                if not data.strip():
+                    return  # markup indentation between <tr> and its first cell
                 self._cells.append([])
             self._cells[-1].append(data)
         else:

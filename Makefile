@@ -1,5 +1,6 @@
 # Two commands for a fresh machine with Python 3.11+:
 #   make run   - create .venv, install, migrate, load demo data into an empty catalogue, serve on :8000
+#                with the background worker that runs large admin imports
 #   make test  - run the whole test suite
 # Without DATABASE_URL both use an embedded PostgreSQL kept under var/pgdata.
 
@@ -19,7 +20,9 @@ $(BIN)/.installed: requirements.txt
 run: $(BIN)/.installed
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --noinput
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py load_demo_data
-	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runserver $(HOST)
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py db_worker --no-reload & worker=$$!; \
+		trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+		DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runserver $(HOST)
 
 test: $(BIN)/.installed
 	DEBUG=1 $(BIN)/python -m pytest $(PYTEST_ARGS)

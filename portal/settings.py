@@ -23,6 +23,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "django_filters",
+    "django_tasks",
+    "django_tasks_db",
     "trials",
 ]
 
@@ -95,6 +97,14 @@ X_FRAME_OPTIONS = "DENY"
 
 # Uploads bigger than this go to a temporary file rather than memory.
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 * 1024)
+# Curators' uploads in admin: the largest file accepted (a CT.gov study is ~17 KB; a zip of
+# 10,000 studies ~40 MB), and the size up to which an import runs in the request instead of
+# in the background worker.
+IMPORT_UPLOAD_MAX_BYTES = envint("IMPORT_UPLOAD_MAX_BYTES", 100 * 1024 * 1024)
+IMPORT_INLINE_MAX_BYTES = envint("IMPORT_INLINE_MAX_BYTES", 512 * 1024)
+
+# Background work (admin imports) runs in `manage.py db_worker`, queued in PostgreSQL.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 LOGGING = {
     "version": 1,

@@ -3,6 +3,6 @@
 One module per concern; importing them registers every model.
 """
 
-from trials.admin import parts, provenance, trial, vocab
+from trials.admin import imports, parts, provenance, trial, vocab
 
-__all__ = ["parts", "provenance", "trial", "vocab"]
+__all__ = ["imports", "parts", "provenance", "trial", "vocab"]

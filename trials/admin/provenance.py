@@ -5,11 +5,10 @@ import json
 from django.contrib import admin
 from django.db.models import Case, Value, When
 from django.forms.models import BaseInlineFormSet
-from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from trials.admin.base import ChangeListDeferMixin, LightTrialMixin, ReadOnlyAdmin, ReadOnlyInline, admin_link
-from trials.models import ImportFile, ImportOutcome, ImportRun, SourceRecord, TrialChange
+from trials.models import ImportFile, ImportOutcome, SourceRecord, TrialChange
 
 # Long texts in the admin scroll inside their box instead of stretching the page.
 _PRE_STYLE = "white-space: pre-wrap; word-break: break-all; max-height: 40em; overflow: auto;"
@@ -98,26 +97,6 @@ class ImportOutcomeInline(ReadOnlyInline):
     @admin.display(description="changed fields")
     def changed(self, obj):
         return ", ".join(obj.changed_fields)
-
-
-@admin.register(ImportRun)
-class ImportRunAdmin(ReadOnlyAdmin):
-    list_display = ("__str__", "origin", "status", "created", "updated", "unchanged", "failed", "started_by")
-    list_filter = ("status",)
-    list_select_related = ("started_by",)
-    search_fields = ("origin",)
-    fields = ("origin", "started_by", "started_at", "finished_at", "status", "outcome_counts")
-    readonly_fields = fields
-    inlines = (ImportOutcomeInline,)
-
-    @admin.display(description="outcomes")
-    def outcome_counts(self, obj):
-        url = reverse("admin:trials_importoutcome_changelist")
-        return format_html_join(
-            ", ",
-            '<a href="{}?run__id__exact={}&amp;outcome__exact={}">{}: {}</a>',
-            ((url, obj.pk, value, label, getattr(obj, value)) for value, label in ImportOutcome.Outcome.choices),
-        )
 
 
 @admin.register(ImportFile)

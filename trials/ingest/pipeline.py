@@ -53,7 +53,14 @@ def import_units(
     format: str | None = None,
     on_record: Callable[[RecordReport], None] | None = None,
 ) -> ImportRun:
-    """Import every record the units hold into the catalogue, recording outcomes on ``run``."""
+    """Import every record the units hold into the catalogue, recording outcomes on ``run``.
+
+    A ``run.dry_run`` (an admin preview) loads each record and rolls it back: the outcomes say
+    what each record would become, and the catalogue is left as it was.
+    """
+    if run.status != ImportRun.Status.RUNNING:
+        run.status = ImportRun.Status.RUNNING
+        run.save(update_fields=["status"])
     try:
         for unit in units:
             for report in _import_unit(unit, run=run, format=format):
@@ -68,12 +75,13 @@ def import_units(
     return run
 
 
-def start_run(origin: str, user=None) -> ImportRun:
-    return ImportRun.objects.create(origin=origin[:1000], started_by=user)
+def start_run(origin: str, user=None, **fields) -> ImportRun:
+    return ImportRun.objects.create(origin=origin[:1000], started_by=user, **fields)
 
 
 def _import_unit(unit, *, run, format):
     if isinstance(unit, Unreadable):
+        _count_records(run, 1)
         yield _failed(unit.origin, unit.error)
         return
     try:
@@ -81,10 +89,18 @@ def _import_unit(unit, *, run, format):
         parser = parser_for(unit_format)
         records = list(parser.split(unit))
     except (ParseError, ValueError) as exc:
+        _count_records(run, 1)
         yield _failed(unit.origin, str(exc))
         return
+    _count_records(run, len(records))
     for raw in records:
         yield _import_record(raw, parser, run)
+
+
+def _count_records(run: ImportRun, count: int) -> None:
+    """Records found so far: the admin's progress bar divides the outcomes by this."""
+    run.total += count
+    run.save(update_fields=["total"])
 
 
 def _import_record(raw: RawSource, parser, run) -> RecordReport:
@@ -94,7 +110,9 @@ def _import_record(raw: RawSource, parser, run) -> RecordReport:
         return _failed(raw.origin, str(exc))
     ids = [rid.value for rid in record.registry_ids]
     try:
-        result: LoadResult = load_record(record, raw, format=parser.FORMAT, parser_version=parser.VERSION, run=run)
+        result: LoadResult = load_record(
+            record, raw, format=parser.FORMAT, parser_version=parser.VERSION, run=run, dry_run=run.dry_run
+        )
     except DatabaseError as exc:
         log.warning("could not load %s: %s", raw.origin, exc)
         return _failed(raw.origin, f"{record.label}: {exc}", ids)

@@ -12,12 +12,12 @@ Every parser module exposes:
 
 from types import ModuleType
 
-from trials.ingest.parsers import ctgov_csv, ctgov_json, ctgov_xml, field_dump, veeva_page
+from trials.ingest.parsers import ctgov_csv, ctgov_json, ctgov_page, ctgov_xml, field_dump, veeva_page
 
 # In the order detection asks them: the most specific shapes first, the field dump (plain text
 # recognised only by its lines) last.
 PARSERS: dict[str, ModuleType] = {
-    module.FORMAT: module for module in (ctgov_json, ctgov_xml, veeva_page, ctgov_csv, field_dump)
+    module.FORMAT: module for module in (ctgov_json, ctgov_xml, veeva_page, ctgov_page, ctgov_csv, field_dump)
 }
 
 

@@ -14,6 +14,8 @@ _NCT = re.compile(r"^NCT\d{8}$", re.I)
 # Long trial columns no list shows (public results, admin lists); leaving them out keeps pages small.
 HEAVY_TRIAL_FIELDS = (
     "record_snapshot",
+    "field_sources",
+    "curated_fields",
     "search_vector",
     "brief_summary",
     "detailed_description",

@@ -19,7 +19,7 @@ def trial_queryset() -> QuerySet[Trial]:
         "outcomes",
         Prefetch("sites__contacts", queryset=Contact.objects.order_by("position")),
         Prefetch("contacts", queryset=Contact.objects.filter(site__isnull=True), to_attr="trial_contacts"),
-        Prefetch("sources", queryset=SourceRecord.objects.defer("raw").order_by("imported_at")),
+        Prefetch("sources", queryset=SourceRecord.objects.defer("raw", "snapshot").order_by("imported_at")),
     )
 
 
@@ -81,12 +81,13 @@ def trial_json(trial: Trial) -> dict:
         "sponsor": _org(trial.lead_sponsor),
         "collaborators": [_org(o) for o in trial.collaborators.all()],
         "responsible_party": {
-            "type": trial.responsible_party_type,
+            "type": _or_none(trial.responsible_party_type),
             "name": _or_none(trial.responsible_party_name),
             "title": _or_none(trial.responsible_party_title),
             "affiliation": _or_none(trial.responsible_party_affiliation),
         }
-        if trial.responsible_party_type
+        # A saved page names the party without saying which type it is.
+        if trial.responsible_party_type or trial.responsible_party_name
         else None,
         "conditions": [
             {"name": tc.condition.name, "mesh_id": _or_none(tc.condition.mesh_id), "source_term": tc.source_term}
@@ -154,7 +155,17 @@ def trial_json(trial: Trial) -> dict:
         "officials": [_contact(c) for c in people if c.kind == Contact.Kind.OFFICIAL],
         "has_results": trial.has_results,
         "sources": [
-            {"format": s.format, "origin": s.origin, "sha256": s.sha256, "imported_at": s.imported_at.isoformat()}
+            {
+                "id": s.pk,
+                "format": s.format,
+                "origin": s.origin,
+                "sha256": s.sha256,
+                "imported_at": s.imported_at.isoformat(),
+            }
             for s in trial.sources.all()
         ],
+        # Which source (an id above) gave each fact, in the record's field names; a curated fact
+        # was set by a curator and is kept when its sources are imported again.
+        "fact_sources": trial.field_sources,
+        "curated": {key: {"by": note.get("by"), "at": note.get("at")} for key, note in trial.curated_fields.items()},
     }

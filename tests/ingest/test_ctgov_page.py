@@ -84,7 +84,7 @@ def test_seed_status_design_and_dates(seed):
 def test_seed_conditions_keywords_and_mesh(seed):
     assert seed.conditions == ["Cancer"]
     # The keyword row lost its line breaks: split only after a closing bracket.
-    assert seed.keywords == ["neuroendocrine neoplasias (NEN)", "NET G3 NEC G3 avelumab cabozantinib"]
+    assert seed.keywords == ["neuroendocrine neoplasias (NEN)", "NET G3", "NEC G3", "avelumab", "cabozantinib"]
     # The MeSH table's two columns mix condition and intervention terms: not read.
     assert seed.condition_meshes == [] and seed.intervention_meshes == []
 

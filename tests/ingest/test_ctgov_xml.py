@@ -20,6 +20,7 @@ import pytest
 
 from tests.conftest import FIXTURES, SHARED_DATA
 from trials.ingest import wording
+from trials.ingest.normalize import std_age_groups
 from trials.ingest.parsers import ctgov_json, ctgov_xml
 from trials.ingest.records import (
     Arm,
@@ -381,10 +382,10 @@ def test_org_study_id_is_issued_by_the_source_not_the_lead_sponsor():
 
 
 def test_std_ages_follow_ctgov_bands():
-    assert ctgov_xml.std_ages(None, 17.0) == ["CHILD"]
-    assert ctgov_xml.std_ages(18.0, 64.0) == ["ADULT"]
-    assert ctgov_xml.std_ages(18.0, 65.0) == ["ADULT", "OLDER_ADULT"]
-    assert ctgov_xml.std_ages(65.0, None) == ["OLDER_ADULT"]
+    assert std_age_groups(None, 17.0) == ["CHILD"]
+    assert std_age_groups(18.0, 64.0) == ["ADULT"]
+    assert std_age_groups(18.0, 65.0) == ["ADULT", "OLDER_ADULT"]
+    assert std_age_groups(65.0, None) == ["OLDER_ADULT"]
 
 
 # ---------------------------------------------------------------------------------------------

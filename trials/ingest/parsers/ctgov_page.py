@@ -23,6 +23,7 @@ import re
 from collections.abc import Iterator
 
 from trials import choices
+from trials.drugs import drug_names
 from trials.ingest import wording
 from trials.ingest.normalize import classify_registry_id, clean_line, parse_partial_date
 from trials.ingest.parsers import ctgov_page_sections as sections
@@ -295,9 +296,31 @@ def _keywords(record: TrialRecord, page: Page) -> None:
     last_label = max((j for j in range(more, len(page.rows)) if page.is_label(j)), default=more)
     rest = [row for row in page.rows[last_label + 1 :] if row.cells]
     if len(rest) == 3 and all(len([c for c in row.cells if c]) == 1 for row in rest):
-        record.keywords = _split_run_together(rest[0].cells[0])
+        record.keywords = _split_run_together(rest[0].cells[0], _drug_words(record))
 
 
-def _split_run_together(text: str) -> list[str]:
-    parts = re.split(r"(?<=\))\s+", text)
-    return [clean_line(part) for part in parts if clean_line(part)]
+def _split_run_together(text: str, known: set[str]) -> list[str]:
+    """Keywords a saved page ran together on one line, split where the text shows a boundary:
+    after a closing bracket, around a word that is one of the study's own drug names, and
+    between a token with a digit and an acronym ("NET G3 NEC G3" -> "NET G3", "NEC G3")."""
+    keywords = []
+    for part in re.split(r"(?<=\))\s+", text):
+        current: list[str] = []
+        for word in part.split():
+            if current and (
+                word.casefold() in known
+                or current[-1].casefold() in known
+                or (re.search(r"\d", current[-1]) and re.fullmatch(r"[A-Z]{2,}", word))
+            ):
+                keywords.append(" ".join(current))
+                current = []
+            current.append(word)
+        if current:
+            keywords.append(" ".join(current))
+    return [clean_line(k) for k in keywords if clean_line(k)]
+
+
+def _drug_words(record: TrialRecord) -> set[str]:
+    """The study's own one-word drug names, as keywords often repeat them."""
+    names = (name for iv in record.interventions for name in drug_names(iv.type, iv.name))
+    return {name.casefold() for name in names if " " not in name}

@@ -6,7 +6,15 @@ import re
 
 from trials import choices
 from trials.ingest import wording
-from trials.ingest.normalize import age_to_years, clean_line, clean_text, country_code, parse_age_range, split_criteria
+from trials.ingest.normalize import (
+    age_to_years,
+    clean_line,
+    clean_text,
+    country_code,
+    parse_age_range,
+    split_criteria,
+    std_age_groups,
+)
 from trials.ingest.parsers.ctgov_page_lines import Page, contact_row, fold, role_row
 from trials.ingest.records import (
     Arm,
@@ -268,6 +276,8 @@ def eligibility(record: TrialRecord, page: Page) -> None:
         min_age_years=age_to_years(minimum_age),
         max_age_years=age_to_years(maximum_age),
         healthy_volunteers=wording.healthy_volunteers(page.value("accepts healthy volunteers")),
+        # The page words the age limits; CT.gov's age groups follow from them.
+        std_ages=std_age_groups(age_to_years(minimum_age), age_to_years(maximum_age)) if ages else [],
     )
 
 

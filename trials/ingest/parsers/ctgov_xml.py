@@ -31,6 +31,7 @@ from trials.ingest.normalize import (
     date_type,
     parse_partial_date,
     split_criteria,
+    std_age_groups,
 )
 from trials.ingest.parsers.xmlutil import Element, parse_xml
 from trials.ingest.records import (
@@ -272,26 +273,8 @@ def _eligibility(record: TrialRecord, element: Element) -> None:
         min_age_years=min_years,
         max_age_years=max_years,
         healthy_volunteers=element.read("healthy_volunteers", wording.healthy_volunteers),
-        std_ages=std_ages(min_years, max_years) if states_ages else [],
+        std_ages=std_age_groups(min_years, max_years) if states_ages else [],
     )
-
-
-def std_ages(min_years: float | None, max_years: float | None) -> list[str]:
-    """CT.gov's age groups for an age range: child (birth-17), adult (18-64), older adult (65+).
-
-    A missing limit ("N/A") is no limit. Matches the ``stdAges`` API v2 gives for all 2,610 studies
-    of the shared API v2 set.
-    """
-    low = 0.0 if min_years is None else min_years
-    high = float("inf") if max_years is None else max_years
-    groups = []
-    if low < 18:
-        groups.append(choices.StdAge.CHILD.value)
-    if low < 65 and high >= 18:
-        groups.append(choices.StdAge.ADULT.value)
-    if high >= 65:
-        groups.append(choices.StdAge.OLDER_ADULT.value)
-    return groups
 
 
 def _contacts_and_locations(record: TrialRecord, study: Element) -> None:

@@ -39,6 +39,7 @@ from trials.ingest.normalize import (
     clean_line,
     parse_age_range,
     split_criteria,
+    std_age_groups,
 )
 from trials.ingest.parsers import veeva_sections
 from trials.ingest.parsers.jsonutil import decode
@@ -270,6 +271,8 @@ def _eligibility(sections: dict[str, list[str]], sex: str, ages: str, volunteers
         min_age_years=age_to_years(minimum_age),
         max_age_years=age_to_years(maximum_age),
         healthy_volunteers=wording.healthy_volunteers(volunteers),
+        # The page words the age limits; CT.gov's age groups follow from them.
+        std_ages=std_age_groups(age_to_years(minimum_age), age_to_years(maximum_age)) if ages else [],
     )
 
 

@@ -1,5 +1,11 @@
+import gzip
+import json
 import os
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -49,3 +55,88 @@ def trial_of(nct_id: str):
     from trials.models import Trial
 
     return Trial.objects.get(registry_ids__value=nct_id)
+
+
+class CtgovReplay:
+    """A local stand-in for the ClinicalTrials.gov API v2 that answers only the recorded requests.
+
+    ``tests/fixtures/ctgov_api_replay/manifest.json`` pairs each recorded answer with the exact query
+    that gets it (built by ``scripts/build_ctgov_replay.py``); any other query is a 400 and any other
+    path a 404, so a test passes only when the client sends the right request. ``fail`` queues
+    answers (an error status, a non-JSON body) served before the recordings, one per request.
+    """
+
+    PATH = "/api/v2/studies"
+
+    def __init__(self):
+        folder = FIXTURES / "ctgov_api_replay"
+        manifest = json.loads((folder / "manifest.json").read_text())
+        self.recorded = [(entry["query"], folder / entry["file"]) for entry in manifest["responses"]]
+        self.requests = []  # (query, headers) of every request received, in order
+        self.faults = []
+        self.sleeps = []  # the client's backoff waits, recorded instead of slept
+        self.delay = 0.0  # seconds to wait before answering (to provoke a timeout)
+
+    def fail(self, status, body=b"", *, times=1, content_type="text/plain"):
+        self.faults.extend([(status, body, content_type)] * times)
+
+    def queries(self):
+        return [query for query, _ in self.requests]
+
+    def answer(self, path, query):
+        if self.faults:
+            return self.faults.pop(0)
+        if path != self.PATH:
+            return 404, b"Not Found", "text/plain"
+        for recorded_query, file in self.recorded:
+            if recorded_query == query:
+                return 200, file.read_bytes(), "application/json"
+        return 400, f"replay: no recorded answer for {query}".encode(), "text/plain"
+
+
+class _ReplayHandler(BaseHTTPRequestHandler):
+    def do_GET(self):
+        replay = self.server.replay
+        url = urlsplit(self.path)
+        query = {k: v[0] if len(v) == 1 else v for k, v in parse_qs(url.query, keep_blank_values=True).items()}
+        replay.requests.append((query, dict(self.headers)))
+        time.sleep(replay.delay)
+        status, body, content_type = replay.answer(url.path, query)
+        gzipped = status == 200 and "gzip" in self.headers.get("Accept-Encoding", "")
+        if gzipped:  # as the real API does when asked
+            body = gzip.compress(body)
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        if gzipped:
+            self.send_header("Content-Encoding", "gzip")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+class _ReplayServer(ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        pass  # a client that timed out and hung up is what the timeout test wants
+
+
+@pytest.fixture
+def ctgov_replay(settings, monkeypatch):
+    """Serve recorded ClinicalTrials.gov API v2 answers on 127.0.0.1 and point CTGOV_API_URL at them."""
+    from trials.ingest import ctgov_api
+
+    replay = CtgovReplay()
+    server = _ReplayServer(("127.0.0.1", 0), _ReplayHandler)
+    server.replay = replay
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    settings.CTGOV_API_URL = f"http://127.0.0.1:{server.server_port}/api/v2"
+    monkeypatch.setattr(ctgov_api, "sleep", replay.sleeps.append)
+    try:
+        yield replay
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()

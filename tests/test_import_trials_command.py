@@ -3,7 +3,7 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
-from trials.models import Trial
+from trials.models import ImportRun, Trial
 
 pytestmark = pytest.mark.django_db
 
@@ -40,3 +40,60 @@ def test_format_option_overrides_detection(ctgov_fixture, capsys):
 def test_unknown_format_is_refused(ctgov_fixture):
     with pytest.raises(CommandError, match="invalid choice"):
         call_command("import_trials", str(ctgov_fixture("NCT05417321.json")), "--format", "pdf")
+
+
+# --ctgov / --ctgov-since fetch from a local replay of recorded ClinicalTrials.gov API v2 answers.
+
+
+def test_ctgov_imports_the_studies_found_and_fails_the_id_not_found(ctgov_replay, capsys):
+    with pytest.raises(CommandError, match="1 record"):
+        call_command("import_trials", "--ctgov", "NCT05417321", "nct06482905", "NCT09999999")
+    out = capsys.readouterr()
+    assert out.out.strip() == "created 2, updated 0, unchanged 0, failed 1"
+    assert "failed: ctgov-api: NCT09999999: NCT09999999 not found on ClinicalTrials.gov" in out.err
+    assert Trial.objects.filter(registry_ids__value__in=["NCT05417321", "NCT06482905"]).count() == 2
+    run = ImportRun.objects.get()
+    assert run.origin.endswith(": ClinicalTrials.gov API: NCT05417321 NCT06482905 NCT09999999")
+    outcome = run.outcomes.get(outcome="created", registry_ids__contains=["NCT05417321"])
+    assert "/api/v2/studies?filter.ids=NCT05417321,NCT06482905,NCT09999999" in outcome.source
+
+
+def test_ctgov_since_imports_every_page(ctgov_replay, capsys):
+    call_command("import_trials", "--ctgov-since", "2023-01-01")
+    assert capsys.readouterr().out.strip() == "created 4, updated 0, unchanged 0, failed 0"
+    first, second = ctgov_replay.queries()
+    assert first["filter.advanced"] == "AREA[LastUpdatePostDate]RANGE[2023-01-01,MAX]"
+    assert "pageToken" not in first and second["pageToken"]
+    assert Trial.objects.count() == 4
+    assert ImportRun.objects.get().origin.endswith(": ClinicalTrials.gov API: updated since 2023-01-01")
+
+    call_command("import_trials", "--ctgov-since", "2023-01-01")
+    assert capsys.readouterr().out.strip() == "created 0, updated 0, unchanged 4, failed 0"
+
+
+def test_ctgov_unavailable_fails_the_command_with_a_clear_message(ctgov_replay, capsys):
+    ctgov_replay.fail(503, b"Service temporarily unavailable", times=3)
+    with pytest.raises(CommandError, match="1 record"):
+        call_command("import_trials", "--ctgov", "NCT05417321")
+    out = capsys.readouterr()
+    assert out.out.strip() == "created 0, updated 0, unchanged 0, failed 1"
+    assert "HTTP 503 Service Unavailable: Service temporarily unavailable (gave up after 3 tries)" in out.err
+    assert "Traceback" not in out.err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--ctgov", "NCT05417321", "NCT123"], r"--ctgov: 'NCT123' is not an NCT id"),
+        (["--ctgov-since", "2023-13-01"], r"--ctgov-since: '2023-13-01' is not a date in the form YYYY-MM-DD"),
+        (["--ctgov-since", "01/02/2023"], r"is not a date in the form YYYY-MM-DD"),
+        ([], "exactly one source"),
+        (["some/file.json", "--ctgov", "NCT05417321"], "exactly one source"),
+        (["--ctgov", "NCT05417321", "--ctgov-since", "2023-01-01"], "exactly one source"),
+    ],
+)
+def test_bad_ctgov_arguments_are_refused_before_any_request(ctgov_replay, args, message):
+    with pytest.raises(CommandError, match=message):
+        call_command("import_trials", *args)
+    assert ctgov_replay.requests == []
+    assert not ImportRun.objects.exists()

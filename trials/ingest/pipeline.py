@@ -108,6 +108,10 @@ def _import_record(raw: RawSource, parser, run) -> RecordReport:
         record = parser.parse(raw.data)
     except ParseError as exc:
         return _failed(raw.origin, str(exc))
+    except Exception as exc:
+        # A parser bug on input nobody foresaw must fail this record alone, not the whole run.
+        log.exception("parser %s failed on %s", parser.FORMAT, raw.origin)
+        return _failed(raw.origin, f"could not be read as {parser.FORMAT} ({type(exc).__name__}: {exc})")
     ids = [rid.value for rid in record.registry_ids]
     try:
         result: LoadResult = load_record(

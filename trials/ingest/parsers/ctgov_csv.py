@@ -27,6 +27,7 @@ from functools import lru_cache
 
 from trials import choices
 from trials.ingest import wording
+from trials.ingest.encoding import decode_text
 from trials.ingest.normalize import (
     age_to_years,
     classify_registry_id,
@@ -37,7 +38,6 @@ from trials.ingest.normalize import (
     parse_partial_date,
 )
 from trials.ingest.outcome_text import measures_only, split_outcomes
-from trials.ingest.parsers.jsonutil import decode as decode_unicode
 from trials.ingest.records import (
     Eligibility,
     Intervention,
@@ -106,7 +106,7 @@ _POSTAL_CODE = re.compile(r"(?=[A-Z -]*\d)[A-Z0-9][A-Z0-9 -]{1,9}", re.I)
 
 def sniff(head: bytes) -> bool:
     try:
-        text = _decode(head, errors="ignore")
+        text = decode_text(head, head=True)
     except ParseError:
         return False
     first_line = text.lstrip("\ufeff").split("\n", 1)[0].rstrip("\r")
@@ -119,7 +119,7 @@ def sniff(head: bytes) -> bool:
 
 def split(source: RawSource) -> Iterator[RawSource]:
     """One source per data row: the header line and that row, as CSV text in UTF-8."""
-    text = _decode(source.data)
+    text = decode_text(source.data)
     header, delimiter, rows = _read(text)
     for number, row in rows:
         out = io.StringIO()
@@ -127,18 +127,6 @@ def split(source: RawSource) -> Iterator[RawSource]:
         writer.writerow(header)
         writer.writerow(row)
         yield RawSource(f"{source.origin}:row {number}", out.getvalue().encode())
-
-
-def _decode(data: bytes, *, errors: str = "strict") -> str:
-    """UTF-8 or UTF-16 (with or without BOM), else Windows-1252 as spreadsheets save it, else Latin-1."""
-    try:
-        text = decode_unicode(data, errors=errors)
-    except (ParseError, UnicodeDecodeError):  # UTF-16 guessed from a zero byte may not be UTF-16
-        try:
-            text = data.decode("cp1252")
-        except UnicodeDecodeError:
-            text = data.decode("latin-1")
-    return text.removeprefix("\ufeff")
 
 
 def _header(line: str) -> tuple[list[str], str] | None:
@@ -184,7 +172,7 @@ def _fold(name: str) -> str:
 
 
 def parse(data: bytes) -> TrialRecord:
-    header, _, rows = _read(_decode(data))
+    header, _, rows = _read(decode_text(data))
     if not rows:
         raise ParseError("no data row: the file holds only a header")
     if len(rows) > 1:

@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from trials import choices
 from trials.drugs import drug_names
 from trials.ingest import wording
+from trials.ingest.encoding import decode_text
 from trials.ingest.normalize import classify_registry_id, clean_line, parse_partial_date
 from trials.ingest.parsers import ctgov_page_sections as sections
 from trials.ingest.parsers.ctgov_page_lines import Page, fold
@@ -62,7 +63,7 @@ _PAGE_MARKS = (
 
 
 def sniff(head: bytes) -> bool:
-    text = _decode(head)
+    text = decode_text(head, head=True)
     if text.lstrip().startswith(("{", "[")) or not _NCT.search(text):
         return False
     if _IDENTIFIER.search(text):
@@ -76,7 +77,7 @@ def split(source: RawSource) -> Iterator[RawSource]:
 
 
 def parse(data: bytes) -> TrialRecord:
-    text = _decode(data)
+    text = decode_text(data)
     if _is_html(text):
         text = html_to_text(text)
     page = Page.from_text(text)
@@ -96,17 +97,6 @@ def parse(data: bytes) -> TrialRecord:
     except ParseError as exc:
         raise ParseError(f"{nct_id}: {exc}") from None
     return record
-
-
-def _decode(data: bytes) -> str:
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        if exc.start > len(data) - 4:  # a head cut inside a character
-            return data[: exc.start].decode("utf-8")
-        return data.decode("cp1252", errors="replace")
 
 
 def _is_html(text: str) -> bool:

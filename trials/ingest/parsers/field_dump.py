@@ -34,9 +34,9 @@ from collections.abc import Iterator
 
 from trials import choices
 from trials.ingest import wording
+from trials.ingest.encoding import decode_text
 from trials.ingest.normalize import clean_line, clean_text
 from trials.ingest.outcome_text import complete_measure, looks_like_outcome_line, split_outcomes
-from trials.ingest.parsers.jsonutil import decode
 from trials.ingest.records import Intervention, Outcome, ParseError, RawSource, TrialRecord
 
 FORMAT = choices.SourceFormat.FIELD_DUMP
@@ -81,7 +81,7 @@ def sniff(head: bytes) -> bool:
     that ends a description before its time frame (not a list item, not a CSV row). Markup, JSON
     and other text are left alone."""
     try:
-        text = decode(head, errors="ignore")
+        text = decode_text(head, head=True)
     except (ParseError, UnicodeDecodeError):
         return False
     if text.lstrip()[:1] in ("{", "[", "<"):
@@ -108,7 +108,7 @@ def split(source: RawSource) -> Iterator[RawSource]:
 
 def parse(data: bytes) -> TrialRecord:
     try:
-        text = decode(data).replace("\r\n", "\n").replace("\r", "\n")
+        text = decode_text(data).replace("\r\n", "\n").replace("\r", "\n")
     except UnicodeDecodeError as exc:
         raise ParseError(f"not UTF-8 or UTF-16 text: {exc.reason} at offset {exc.start}") from None
     cut_off = not text.endswith("\n")

@@ -33,6 +33,7 @@ from collections.abc import Iterator
 
 from trials import choices
 from trials.ingest import wording
+from trials.ingest.encoding import decode_text
 from trials.ingest.normalize import (
     age_to_years,
     classify_registry_id,
@@ -42,7 +43,6 @@ from trials.ingest.normalize import (
     std_age_groups,
 )
 from trials.ingest.parsers import veeva_sections
-from trials.ingest.parsers.jsonutil import decode
 from trials.ingest.parsers.page_text import html_to_text, looks_like_html
 from trials.ingest.records import Eligibility, Organization, ParseError, RawSource, TrialRecord
 
@@ -116,7 +116,7 @@ _CHROME = {"clinicaltrials.veeva", "menu", "back", "back to search", "share", "s
 
 
 def sniff(head: bytes) -> bool:
-    text = decode(head, errors="ignore")
+    text = decode_text(head, head=True)
     if _SITE_NAME not in text:
         return False
     labels = sum(label in text for label in _VEEVA_LABELS)
@@ -133,7 +133,7 @@ def split(source: RawSource) -> Iterator[RawSource]:
 
 
 def parse(data: bytes) -> TrialRecord:
-    text = decode(data)
+    text = decode_text(data)
     if looks_like_html(data[:4096]) and text.lstrip().startswith("<"):
         text = html_to_text(text)
     lines = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]

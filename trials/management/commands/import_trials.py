@@ -1,9 +1,13 @@
+import argparse
+import datetime as dt
 import getpass
 import json
+import re
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
+from trials.ingest.ctgov_api import fetch_studies, fetch_updated_since, normalize_nct_id
 from trials.ingest.parsers import PARSERS
 from trials.ingest.pipeline import import_units, start_run
 from trials.ingest.progress import progress_printer
@@ -11,15 +15,39 @@ from trials.ingest.readers import read_paths
 
 
 class Command(BaseCommand):
-    help = "Import trial records from files, folders, .zip/.gz archives or JSON lines."
+    help = (
+        "Import trial records from files, folders, .zip/.gz archives or JSON lines, "
+        "or fetch them from the ClinicalTrials.gov API v2 (--ctgov, --ctgov-since)."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("paths", nargs="+", help="Files or folders to import")
+        parser.add_argument("paths", nargs="*", help="Files or folders to import")
+        parser.add_argument(
+            "--ctgov",
+            nargs="+",
+            type=_nct_id,
+            metavar="NCT_ID",
+            help="Fetch these studies from the ClinicalTrials.gov API (CTGOV_API_URL) instead of reading paths",
+        )
+        parser.add_argument(
+            "--ctgov-since",
+            type=_date,
+            metavar="YYYY-MM-DD",
+            help="Fetch every study whose last update ClinicalTrials.gov posted on or after this date",
+        )
         parser.add_argument("--format", choices=sorted(PARSERS), help="Skip detection and parse as this format")
         parser.add_argument("--report", help="Write one JSON line per record to this file")
 
-    def handle(self, *args, paths, format=None, report=None, **options):
-        run = start_run(f"import_trials by {getpass.getuser()}: " + " ".join(paths))
+    def handle(self, *args, paths, ctgov=None, ctgov_since=None, format=None, report=None, **options):
+        if sum([bool(paths), ctgov is not None, ctgov_since is not None]) != 1:
+            raise CommandError("give exactly one source: files or folders, --ctgov NCT_ID ..., or --ctgov-since DATE")
+        if ctgov:
+            units, origin = fetch_studies(ctgov), "ClinicalTrials.gov API: " + " ".join(ctgov)
+        elif ctgov_since:
+            units, origin = fetch_updated_since(ctgov_since), f"ClinicalTrials.gov API: updated since {ctgov_since}"
+        else:
+            units, origin = read_paths(paths), " ".join(paths)
+        run = start_run(f"import_trials by {getpass.getuser()}: {origin}")
         report_file = open(report, "w", encoding="utf-8") if report else None  # noqa: SIM115
         with progress_printer(enabled=sys.stderr.isatty() and options["verbosity"] > 0) as progress:
 
@@ -29,7 +57,7 @@ class Command(BaseCommand):
                     report_file.write(json.dumps(rec.as_dict()) + "\n")
 
             try:
-                import_units(read_paths(paths), run=run, format=format, on_record=on_record)
+                import_units(units, run=run, format=format, on_record=on_record)
             finally:
                 if report_file:
                     report_file.close()
@@ -38,3 +66,19 @@ class Command(BaseCommand):
         )
         if run.failed:
             raise CommandError(f"{run.failed} record(s) failed; see the messages above or --report")
+
+
+def _nct_id(value: str) -> str:
+    try:
+        return normalize_nct_id(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _date(value: str) -> dt.date:
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+            return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        pass
+    raise argparse.ArgumentTypeError(f"{value!r} is not a date in the form YYYY-MM-DD (such as 2025-01-31)")

@@ -46,10 +46,18 @@ def read_path(path: Path) -> Iterator[RawSource | Unreadable]:
         yield Unreadable(str(path), "no such file or directory")
         return
     try:
+        if path.stat().st_size > MAX_UNIT_BYTES and not _is_archive(path.name):
+            # Refused before any of it is read: a plain file this size is not one set of records.
+            yield Unreadable(str(path), f"larger than the {MAX_UNIT_BYTES // 2**20} MB limit for one file")
+            return
         with path.open("rb") as stream:
             yield from read_stream(stream, path.name, origin=str(path))
     except OSError as exc:
         yield Unreadable(str(path), f"cannot read: {exc.strerror or exc}")
+
+
+def _is_archive(name: str) -> bool:
+    return name.lower().endswith((".zip", ".tar.gz", ".tgz", ".tar", ".gz", *JSON_LINES_SUFFIXES))
 
 
 def read_stream(stream: io.BufferedIOBase, name: str, *, origin: str) -> Iterator[RawSource | Unreadable]:

@@ -5,8 +5,9 @@ export, a saved ClinicalTrials.gov or ClinicalTrials.Veeva page, a field dump. E
 states some facts and leaves others unsaid. For every fact the source with the highest priority
 that states it wins: structured registry data (API JSON, XML) over CSV exports, those over
 saved pages, and saved pages over field dumps. Within one priority the newer registry version
-(last update date), then the later import, wins. Only each format's newest record takes part,
-so an older copy of the same record never brings back a fact its newer copy dropped.
+(last update date), then the later import, wins. Of the registry's whole records (API JSON, XML)
+only each format's newest takes part, so an older version never brings back a fact the newer one
+dropped; partial records (CSV rows of chosen columns, pages saved partly) all add what they hold.
 
 Facts that belong together travel together: arms with the interventions they link to, the
 criteria text with the items split from it, an age text with its value in years. Registry ids
@@ -57,21 +58,31 @@ class SourceSnapshot:
         return (SOURCE_PRIORITY.get(self.format, 0), last_update, self.source_id)
 
 
-def newest_per_format(sources: list[SourceSnapshot]) -> list[SourceSnapshot]:
-    """Each format's newest record (by registry update date, then import order), best first."""
+# Formats whose every record is the registry's whole record of a study: a newer one replaces an
+# older one entirely. The others hold part of a study (the columns a user exported, the part of
+# a page that was saved), so each of their records adds what the others lack.
+WHOLE_RECORD_FORMATS = frozenset({SourceFormat.CTGOV_API_V2_JSON, SourceFormat.CTGOV_LEGACY_XML})
+
+
+def ranked(sources: list[SourceSnapshot]) -> list[SourceSnapshot]:
+    """The sources that take part, best first: the newest record of each whole-record format (by
+    registry update date, then import order) and every record of the partial formats."""
     best: dict[str, SourceSnapshot] = {}
+    partial = []
     for source in sources:
-        if source.format not in best or source.rank > best[source.format].rank:
+        if source.format not in WHOLE_RECORD_FORMATS:
+            partial.append(source)
+        elif source.format not in best or source.rank > best[source.format].rank:
             best[source.format] = source
-    return sorted(best.values(), key=lambda s: s.rank, reverse=True)
+    return sorted([*best.values(), *partial], key=lambda s: s.rank, reverse=True)
 
 
 def merge(sources: list[SourceSnapshot]) -> tuple[dict, dict[str, int]]:
     """``(merged snapshot, {field: source id that gave it})`` of a trial's sources."""
-    ranked = newest_per_format(sources)
-    if not ranked:
+    taking_part = ranked(sources)
+    if not taking_part:
         return {}, {}
-    flat = [(source, _flatten(source.snapshot)) for source in ranked]
+    flat = [(source, _flatten(source.snapshot)) for source in taking_part]
     keys = list(flat[0][1])
     merged_flat: dict = {}
     field_sources: dict[str, int] = {}

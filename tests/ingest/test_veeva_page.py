@@ -101,9 +101,10 @@ def test_page_cut_off_in_the_exclusion_criteria_gives_what_it_holds():
     assert record.brief_title.startswith("A Phase II Study of QL1706")
     assert record.overall_status == "NOT_YET_RECRUITING"
     assert len(record.eligibility.inclusion) == 9
-    # The last item is kept as far as the page goes; nothing after the cut is made up.
-    assert len(record.eligibility.exclusion) == 5
-    assert record.eligibility.exclusion[-1] == "Evidence or history of active pulm"
+    # The page ends without its footer, so its last line may be cut ("... active pulm"): it is
+    # left out rather than kept as a criterion the page does not state; nothing after it is made up.
+    assert len(record.eligibility.exclusion) == 4
+    assert record.eligibility.exclusion[-1].startswith("Active or suspected autoimmune disease")
     assert record.arms == [] and record.central_contacts == [] and record.sites == []
     assert (record.primary_purpose, record.allocation, record.intervention_model, record.masking) == (None,) * 4
     assert len(record.interventions) == 4  # listed under "Treatments", above the cut

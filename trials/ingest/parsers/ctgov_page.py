@@ -29,7 +29,13 @@ from trials.ingest.encoding import decode_text
 from trials.ingest.normalize import classify_registry_id, clean_line, parse_partial_date
 from trials.ingest.parsers import ctgov_page_sections as sections
 from trials.ingest.parsers.ctgov_page_lines import Page, fold
-from trials.ingest.parsers.page_text import html_to_text, looks_like_html
+from trials.ingest.parsers.page_text import (
+    html_is_whole,
+    html_to_text,
+    looks_like_html,
+    read_tolerating_a_cut,
+    without_cut_line,
+)
 from trials.ingest.records import (
     Organization,
     ParseError,
@@ -79,7 +85,27 @@ def split(source: RawSource) -> Iterator[RawSource]:
 def parse(data: bytes) -> TrialRecord:
     text = decode_text(data)
     if _is_html(text):
+        whole = html_is_whole(text)
         text = html_to_text(text)
+    else:
+        whole = _text_is_whole(text)
+    return read_tolerating_a_cut(without_cut_line(text, whole=whole), _read_page)
+
+
+# Lines only a page saved to its end holds: the record's processing note (pre-2017) and the
+# site's footer.
+_PAGE_END = re.compile(
+    r"(?i)processed this record on|U\.S\. National Library of Medicine|Contact ClinicalTrials\.gov|Back to Top"
+)
+
+
+def _text_is_whole(text: str) -> bool:
+    """Whether saved text visibly ends: a footer line, or a last line that closes a table row."""
+    lines = text.rstrip().splitlines()
+    return bool(lines) and (lines[-1].rstrip().endswith("|") or any(_PAGE_END.search(line) for line in lines[-12:]))
+
+
+def _read_page(text: str) -> TrialRecord:
     page = Page.from_text(text)
     nct_id = _nct_id(page)
     record = TrialRecord(registry_ids=[RegistryId(choices.IdScheme.NCT.value, nct_id)])
@@ -274,7 +300,7 @@ def _keywords(record: TrialRecord, page: Page) -> None:
             row = page.rows[j]
             if fold(row.text).startswith("layout table for"):
                 continue
-            if row.cells and sections.stops(page, j):
+            if (row.cells and sections.stops(page, j)) or _PAGE_END.search(row.text):
                 break
             for cell in row.cells:
                 if cell and cell not in record.keywords:

@@ -18,6 +18,8 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
+from trials.ingest.records import ParseError
+
 _BLOCK = frozenset(
     [
         "address",
@@ -66,6 +68,8 @@ _INVISIBLE = frozenset(
 _VOID = frozenset(
     ["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"]
 )
+_CUT_TAG = re.compile(r"<[^<>]*\Z")
+_HTML_END = re.compile(r"</(?:html|body)\s*>\s*\Z", re.I)
 _HTML_HINT = re.compile(rb"<\s*(?:!doctype\s+html|html|head|body|div|table|p)\b", re.I)
 
 
@@ -76,7 +80,8 @@ def looks_like_html(head: bytes) -> bool:
 def html_to_text(html: str) -> str:
     """The visible text of ``html``, one block per line, table rows as ``a | b |``."""
     parser = _TextParser()
-    parser.feed(html)
+    # A page cut off inside a tag ('<span style="di') would otherwise end as that text.
+    parser.feed(_CUT_TAG.sub("", html))
     parser.close()
     return parser.text()
 
@@ -193,3 +198,38 @@ def _cell_text(parts: list[str]) -> str:
     """A cell's text; line breaks inside a cell (``<br>``, nested blocks) are kept as newlines."""
     lines = (" ".join(line.split()) for line in "".join(parts).split("\n"))
     return "\n".join(line for line in lines if line)
+
+
+def html_is_whole(html: str) -> bool:
+    """Whether saved HTML runs to its end (``</html>``): if not, its last text line may be cut."""
+    return bool(_HTML_END.search(html[-200:]))
+
+
+def without_cut_line(text: str, *, whole: bool) -> str:
+    """``text`` without its last line unless the page is known ``whole``.
+
+    Nothing marks where a page saved part-way stopped: its last line may hold half a value
+    ("Drug: QL17", "Sponsors and Collabo"), which would read as a fact the page does not hold.
+    A parser that sees the page's own ending (a footer, a closing row) passes ``whole=True``."""
+    if whole:
+        return text
+    return text.rstrip().rsplit("\n", 1)[0] if "\n" in text.strip() else text
+
+
+def read_tolerating_a_cut(text: str, read):
+    """``read(text)``; when that fails, once more without the last line.
+
+    Saved pages are often cut off part-way (a save interrupted, a copy that stopped short), which
+    can leave half a value on the last line ("18 Years and older (Adult, Older"). Without that
+    line the page yields everything it holds; an error elsewhere fails both times and is raised.
+    """
+    try:
+        return read(text)
+    except ParseError as exc:
+        shorter = text.rstrip().rsplit("\n", 1)[0]
+        if shorter == text.rstrip():
+            raise
+        try:
+            return read(shorter)
+        except ParseError:
+            raise exc from None

@@ -43,7 +43,13 @@ from trials.ingest.normalize import (
     std_age_groups,
 )
 from trials.ingest.parsers import veeva_sections
-from trials.ingest.parsers.page_text import html_to_text, looks_like_html
+from trials.ingest.parsers.page_text import (
+    html_is_whole,
+    html_to_text,
+    looks_like_html,
+    read_tolerating_a_cut,
+    without_cut_line,
+)
 from trials.ingest.records import Eligibility, Organization, ParseError, RawSource, TrialRecord
 
 FORMAT = choices.SourceFormat.VEEVA_PAGE
@@ -135,7 +141,14 @@ def split(source: RawSource) -> Iterator[RawSource]:
 def parse(data: bytes) -> TrialRecord:
     text = decode_text(data)
     if looks_like_html(data[:4096]) and text.lstrip().startswith("<"):
+        whole = html_is_whole(text)
         text = html_to_text(text)
+    else:
+        whole = any(line.strip().casefold().startswith(_END) for line in text.rstrip().splitlines()[-12:])
+    return read_tolerating_a_cut(without_cut_line(text, whole=whole), _read_page)
+
+
+def _read_page(text: str) -> TrialRecord:
     lines = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
     head, sections = _sections(lines)
     if not sections:

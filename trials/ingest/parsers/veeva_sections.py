@@ -124,7 +124,12 @@ def arms(lines: list[str], found: list[Intervention]) -> list[Arm]:
             field = "treatment"
             _link(arm, line[len(_TREATMENT) :], found)
         elif field == "treatment":
-            _link(arm, line, found)
+            # Each treatment line names its type ("Drug: ..."); anything else ends the list
+            # (the next group's label, when a cut page lost the line that would show it).
+            if wording.typed_intervention(line)[0]:
+                _link(arm, line, found)
+            else:
+                field = None
         elif field == "description":
             description.append(line)
     _finish(groups, description)

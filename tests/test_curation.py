@@ -7,6 +7,8 @@ import pytest
 from tests.conftest import FIXTURES, trial_of
 from tests.test_admin import admin_url, form_data
 from trials.curation import disagreements, merge_trials, possible_duplicates, release_curated
+from trials.ingest.loader import load_record
+from trials.ingest.records import ParseError, RawSource, TrialRecord
 from trials.models import Site, SourceRecord, Trial, TrialChange
 
 pytestmark = pytest.mark.django_db
@@ -139,3 +141,10 @@ def test_merge_refuses_a_trial_with_itself(import_paths, admin_user):
     with pytest.raises(ValueError, match="itself"):
         merge_trials(trial, trial, admin_user)
     assert SourceRecord.objects.filter(trial=trial).count() == 1
+
+
+def test_a_record_with_neither_registry_id_nor_title_is_refused():
+    record = TrialRecord(conditions=["Impotence"], phases=["PHASE4"])
+    with pytest.raises(ParseError, match="no registry id and no title"):
+        load_record(record, RawSource("export.csv:row 2", b"..."), format="ctgov_csv", parser_version="1")
+    assert not Trial.objects.exists()

@@ -20,7 +20,7 @@ from django.utils import timezone
 from trials.choices import UNIQUE_ID_SCHEMES, IdScheme
 from trials.ingest.merge import SourceSnapshot, merge
 from trials.ingest.normalize import clean_line
-from trials.ingest.records import RawSource, RegistryId, TrialRecord
+from trials.ingest.records import ParseError, RawSource, RegistryId, TrialRecord
 from trials.ingest.trial_writer import curated_source_values, write_trial
 from trials.models import ImportOutcome, ImportRun, SourceRecord, Trial, TrialChange
 from trials.models import RegistryId as RegistryIdRow
@@ -75,6 +75,8 @@ def local_id(record: TrialRecord) -> RegistryId:
     """The catalogue's own id for a record naming no registry id: stable for the same title and
     sponsor, so re-importing the record (or an edited copy of it) finds the same trial."""
     title = clean_line(record.brief_title or record.official_title).casefold()
+    if not title:
+        raise ParseError("the record names no registry id and no title: nothing tells which trial it is")
     sponsor = clean_line(record.lead_sponsor.name if record.lead_sponsor else "").casefold()
     digest = hashlib.sha256(f"{title}|{sponsor}".encode()).hexdigest()[:12].upper()
     return RegistryId(IdScheme.LOCAL.value, f"LOCAL-{digest}")

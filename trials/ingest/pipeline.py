@@ -134,6 +134,8 @@ def _import_record(raw: RawSource, parser, run) -> RecordReport:
         result: LoadResult = load_record(
             record, raw, format=parser.FORMAT, parser_version=parser.VERSION, run=run, dry_run=run.dry_run
         )
+    except ParseError as exc:
+        return _failed(raw.origin, str(exc), ids)
     except DatabaseError as exc:
         log.warning("could not load %s: %s", raw.origin, exc)
         return _failed(raw.origin, f"{record.label}: {exc}", ids)

@@ -23,17 +23,16 @@ import io
 import re
 import sys
 from collections.abc import Iterator
-from functools import lru_cache
 
 from trials import choices
 from trials.ingest import wording
 from trials.ingest.encoding import decode_text
+from trials.ingest.location_text import location_site
 from trials.ingest.normalize import (
     age_to_years,
     classify_registry_id,
     clean_line,
     clean_text,
-    country_code,
     parse_age_range,
     parse_partial_date,
 )
@@ -45,7 +44,6 @@ from trials.ingest.records import (
     ParseError,
     RawSource,
     RegistryId,
-    Site,
     TrialRecord,
 )
 
@@ -101,7 +99,6 @@ _MIN_KNOWN_COLUMNS = 2
 _NCT_ID = re.compile(r"NCT\d{8}", re.I)
 _RESULTS = {"yes": True, "has results": True, "no": False, "no results available": False}
 _STD_AGES = {"child": "CHILD", "adult": "ADULT", "older adult": "OLDER_ADULT", "older_adult": "OLDER_ADULT"}
-_POSTAL_CODE = re.compile(r"(?=[A-Z -]*\d)[A-Z0-9][A-Z0-9 -]{1,9}", re.I)
 
 
 def sniff(head: bytes) -> bool:
@@ -192,7 +189,7 @@ def parse(data: bytes) -> TrialRecord:
         _conditions_and_interventions(record, row)
         _outcomes(record, row)
         _eligibility(record, row)
-        record.sites = [_site(item) for item in row.items("locations")]
+        record.sites = [location_site(item) for item in row.items("locations")]
     except ParseError as exc:
         raise ParseError(f"{record.label}: {exc}") from None
     return record
@@ -362,50 +359,3 @@ def _eligibility(record: TrialRecord, row: _Row) -> None:
         max_age_years=age_to_years(maximum),
         std_ages=std_ages,
     )
-
-
-def _site(item: str) -> Site:
-    """``Facility, City, State, Zip, Country`` read from the right: the country is last; before it
-    a zip when the part looks like a postal code (has a digit, at most 10 letters, digits, spaces or
-    dashes); then a state when the part is one of the country's subdivisions (pycountry) and two
-    parts remain before it; then the city; what remains, commas and all, is the facility. A city
-    named like its region ("Uppsala") after a facility with a comma may be read as the state."""
-    parts = [part.strip() for part in item.split(",")]
-    if len(parts) > 2 and country_code(", ".join(parts[-2:])):  # "Korea, Republic of"
-        parts[-2:] = [", ".join(parts[-2:])]
-    country = parts.pop() if len(parts) > 1 else ""
-    code = country_code(country)
-    if code is None and country:  # no country written: the last part is the city
-        parts.append(country)
-        country = ""
-    postal_code = parts.pop() if len(parts) > 1 and _POSTAL_CODE.fullmatch(parts[-1]) else ""
-    # Only with a facility and a city left: "Istituto Europeo di Oncologia, Milano, Italy" is no state.
-    state = parts.pop() if len(parts) > 2 and code and _is_subdivision(parts[-1], code) else ""
-    city = parts.pop() if parts else ""
-    return Site(
-        facility=clean_line(", ".join(parts)),
-        city=city,
-        state=state,
-        postal_code=postal_code,
-        country=country,
-        country_code=code,
-    )
-
-
-def _is_subdivision(name: str, code: str) -> bool:
-    key = _fold(name)
-    return any(key == known or known.startswith(key + " ") for known in _subdivisions(code))
-
-
-@lru_cache(maxsize=256)
-def _subdivisions(code: str) -> frozenset[str]:
-    import pycountry
-
-    names = set()
-    for subdivision in pycountry.subdivisions.get(country_code=code) or ():
-        # "Galicia [Galicia]", "Madrid, Comunidad de": every spelling pycountry gives.
-        for name in re.split(r"\s*[\[\]]\s*", subdivision.name):
-            if name:
-                names.add(_fold(name))
-                names.add(_fold(name.split(",")[0]))
-    return frozenset(names)

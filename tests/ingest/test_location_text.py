@@ -1,0 +1,29 @@
+"""One-line locations as CT.gov's CSV exports write them (items taken from the real fixtures)."""
+
+import pytest
+
+from trials.ingest.location_text import location_site
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "San Diego Sexual Medicine, San Diego, California, 92120, United States",
+            ("San Diego Sexual Medicine", "San Diego", "California", "92120", "United States", "US"),
+        ),
+        ("Possover, Zürich, 8008, Switzerland", ("Possover", "Zürich", "", "8008", "Switzerland", "CH")),
+        (
+            "Faculty of Medicine Cairo University, Cairo, Egypt",
+            ("Faculty of Medicine Cairo University", "Cairo", "", "", "Egypt", "EG"),
+        ),
+        # A facility name with a comma, no state, a country written with a comma.
+        (
+            "Samsung Medical Center, Sungkyunkwan University, Seoul, Korea, Republic of",
+            ("Samsung Medical Center, Sungkyunkwan University", "Seoul", "", "", "Korea, Republic of", "KR"),
+        ),
+    ],
+)
+def test_location_parts_are_read_from_the_right(text, expected):
+    site = location_site(text)
+    assert (site.facility, site.city, site.state, site.postal_code, site.country, site.country_code) == expected

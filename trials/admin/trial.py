@@ -164,7 +164,7 @@ class TrialAdmin(ChangeListDeferMixin, ModelAdmin):
     search_fields = ("brief_title", "official_title", "acronym", "registry_ids__value")
     search_help_text = "Words of the title or acronym, or a registry id such as NCT05289856."
     autocomplete_fields = ("lead_sponsor", "collaborators")
-    readonly_fields = ("created_at", "updated_at", "curation")
+    readonly_fields = ("created_at", "updated_at", "curation", "fact_sources")
     actions = ("merge_selected", "release_curated_facts")
     fieldsets = (
         ("Curation", {"fields": ("curation",)}),
@@ -180,7 +180,7 @@ class TrialAdmin(ChangeListDeferMixin, ModelAdmin):
         ("Eligibility", {"fields": ("sex", ("minimum_age", "min_age_years"), ("maximum_age", "max_age_years"),
                                     "healthy_volunteers", "std_ages", "inclusion_criteria", "exclusion_criteria",
                                     "eligibility_criteria")}),
-        ("Record", {"fields": ("created_at", "updated_at")}),
+        ("Record", {"fields": ("created_at", "updated_at", "fact_sources")}),
     )  # fmt: skip
     inlines = (
         RegistryIdInline,
@@ -249,6 +249,21 @@ class TrialAdmin(ChangeListDeferMixin, ModelAdmin):
         if not rows:
             return "No curated facts: everything shown comes from the sources."
         return format_html("<ul>{}</ul>", format_html_join("", "{}", ((row,) for row in rows)))
+
+    @admin.display(description="where each fact came from")
+    def fact_sources(self, obj):
+        """The trial's facts grouped by the source record that gave them (one query for the sources)."""
+        if obj is None or not obj.field_sources:
+            return "-"
+        by_source: dict[int, list[str]] = {}
+        for fact, source_id in sorted(obj.field_sources.items()):
+            by_source.setdefault(source_id, []).append(fact)
+        sources = SourceRecord.objects.filter(pk__in=by_source).only("pk", "origin", "format").in_bulk()
+        rows = (
+            (admin_link("sourcerecord", pk, sources[pk].origin if pk in sources else f"#{pk}"), ", ".join(facts))
+            for pk, facts in by_source.items()
+        )
+        return format_html("<ul>{}</ul>", format_html_join("", "<li>{}: {}</li>", rows))
 
     @admin.action(description="Merge the selected trials into one (they are the same study)")
     def merge_selected(self, request, queryset):

@@ -132,7 +132,7 @@ def test_twin_trials_are_listed_and_merge_keeping_both_sources(admin_client, adm
     assert TrialChange.objects.filter(trial=merged, changed_by=admin_user, changes__has_key="merged").exists()
     # The admin page says which source gave which fact.
     html = admin_client.get(admin_url(merged)).content.decode()
-    assert "where each fact came from" in html and "ivonescimab.txt" in html and "NCT00498680.xml" in html
+    assert "here each fact came from" in html and "ivonescimab.txt" in html and "NCT00498680.xml" in html
     # Re-importing the dump finds the merged trial through its catalogue id.
     assert import_paths(DUMP).unchanged == 1
     assert Trial.objects.count() == 1

@@ -14,7 +14,9 @@ _COMBINATION_PREFIX = re.compile(
 )
 # "A and B", "A + B", "A plus B", "A or B", "A, B", "A with B", "A/B" (between letters, not "mg/kg")
 _SEPARATORS = re.compile(
-    r"\s+(?:and|or|plus|with|in combination with)\s+|\s*[+,;&]\s*|(?<=[a-z]{3})/(?=[a-z]{3})", re.I
+    r"\s+(?:and|or|plus|with|in combination with|combined with|followed by|versus|vs\.?)\s+"
+    r"|\s*[+,;&，；、]\s*|(?<=[a-z]{3})\s*/\s*(?=[a-z]{3})",
+    re.I,
 )
 _NOT_A_DRUG = re.compile(
     r"^(?:matching\s+)?placebos?\b|^(?:standard|usual)\s+(?:of\s+)?care\b|^best supportive care\b|^saline\b|^vehicle\b",

@@ -5,7 +5,9 @@ loader after it writes a trial; it is never computed per request.
 
 Weights follow ClinicalTrials.gov's own ranking: identifiers and acronym (A) > titles (A) >
 conditions, interventions and drugs (B) > keywords and brief summary (C) > detailed
-description and eligibility criteria (D).
+description and eligibility criteria (D). Synonyms work at index time: a drug's text holds its
+brand names, codes and classes with their parents, a condition's its MeSH heading, entry terms,
+abbreviations and the headings above it (``Drug.search_text``, ``Condition.search_text``).
 """
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
@@ -22,14 +24,14 @@ UPDATE trials_trial AS t SET search_vector =
         || ' ' || t.acronym), 'A')
  || setweight(to_tsvector('{SEARCH_CONFIG}', t.brief_title || ' ' || t.official_title || ' ' || t.acronym), 'A')
  || setweight(to_tsvector('{SEARCH_CONFIG}', coalesce((
-        SELECT string_agg(tc.source_term || ' ' || c.name, ' ')
+        SELECT string_agg(tc.source_term || ' ' || c.name || ' ' || c.search_text, ' ')
         FROM trials_trialcondition tc JOIN trials_condition c ON c.id = tc.condition_id
         WHERE tc.trial_id = t.id), '')
      || ' ' || coalesce((
         SELECT string_agg(i.name || ' ' || array_to_string(i.other_names, ' '), ' ')
         FROM trials_intervention i WHERE i.trial_id = t.id), '')
      || ' ' || coalesce((
-        SELECT string_agg(DISTINCT d.name, ' ')
+        SELECT string_agg(DISTINCT d.name || ' ' || d.search_text, ' ')
         FROM trials_intervention i
         JOIN trials_intervention_drugs idr ON idr.intervention_id = i.id
         JOIN trials_drug d ON d.id = idr.drug_id

@@ -108,8 +108,9 @@ def trial_json(trial: Trial) -> dict:
                 "name": iv.name,
                 "description": _or_none(iv.description),
                 "other_names": iv.other_names,
+                "is_placebo": iv.is_placebo,
                 "drugs": [
-                    {"name": d.name, "classes": [c.name for c in d.classes.all()]}
+                    {"name": d.name, "classes": [c.name for c in d.classes.all()], "resolved_by": d.via}
                     for d in sorted(iv.drugs.all(), key=lambda d: d.name.casefold())
                 ],
             }
@@ -147,6 +148,7 @@ def trial_json(trial: Trial) -> dict:
                 "status": _or_none(s.status),
                 "latitude": s.latitude,
                 "longitude": s.longitude,
+                "coordinates_from": _or_none(s.coordinates_from),
                 "contacts": [_contact(c) for c in s.contacts.all()],
             }
             for s in trial.sites.all()

@@ -10,13 +10,11 @@ What a curator set in admin is kept: a curated column keeps its value, and a cur
 
 from __future__ import annotations
 
-from trials.drugs import drug_names
-from trials.ingest.records import PartialDate, RegistryId, TrialRecord
+from trials.drugs import is_placebo
+from trials.ingest.records import MeshTerm, PartialDate, RegistryId, TrialRecord
 from trials.models import (
     Arm,
-    Condition,
     Contact,
-    Drug,
     Intervention,
     Organization,
     Outcome,
@@ -28,6 +26,10 @@ from trials.models import (
 from trials.models import (
     RegistryId as RegistryIdRow,
 )
+from trials.vocab.conditions import condition_vocabulary
+from trials.vocab.drugs import drug_vocabulary
+from trials.vocab.places import gazetteer
+from trials.vocab.rows import condition_row, drug_rows
 
 # Trial columns copied as they are (None -> "" for text columns).
 _SCALAR_FIELDS = (
@@ -84,9 +86,8 @@ def write_trial(
         _write_registry_ids(trial, registry_ids)
     if "collaborators" in parts:
         trial.collaborators.set(_organization(org) for org in record.collaborators)
-    if "conditions" in parts:
-        _write_conditions(trial, record)
-    _write_mesh_terms(trial, record)
+    mapped = _write_conditions(trial, record) if "conditions" in parts else []
+    _write_mesh_terms(trial, record, mapped)
     if "arms_interventions" in parts:
         _write_arms_and_interventions(trial, record)
     if "outcomes" in parts:
@@ -198,31 +199,38 @@ def _write_registry_ids(trial: Trial, registry_ids: list[RegistryId]) -> None:
     RegistryIdRow.objects.bulk_create(rows)
 
 
-def _write_conditions(trial: Trial, record: TrialRecord) -> None:
-    # A source term that is exactly one of the study's own MeSH terms is that descriptor.
-    mesh_by_term = {m.term.casefold(): m for m in record.condition_meshes if not m.is_ancestor}
-    rows = []
+def _write_conditions(trial: Trial, record: TrialRecord) -> list:
+    """Each source term points to its MeSH descriptor's condition (the vocabulary, helped by the
+    study's own MeSH terms) or, unmapped, to its wording. Returns the descriptors mapped."""
+    study_meshes = [(m.mesh_id, m.term) for m in record.condition_meshes if not m.is_ancestor and m.mesh_id]
+    rows, mapped = [], []
     for position, term in enumerate(record.conditions):
-        mesh = mesh_by_term.get(term.casefold())
-        name = mesh.term if mesh else " ".join(term.split())
-        condition, _ = Condition.objects.get_or_create(key=name.casefold()[:500], defaults={"name": name[:500]})
-        if mesh and not condition.mesh_id and not Condition.objects.filter(mesh_id=mesh.mesh_id).exists():
-            condition.mesh_id = mesh.mesh_id
-            condition.save(update_fields=["mesh_id"])
+        condition, descriptor = condition_row(term, study_meshes)
+        if descriptor is not None:
+            mapped.append(descriptor)
         rows.append(TrialCondition(trial=trial, condition=condition, source_term=term[:500], position=position))
     TrialCondition.objects.bulk_create(rows)
+    return mapped
 
 
-def _write_mesh_terms(trial: Trial, record: TrialRecord) -> None:
+def _write_mesh_terms(trial: Trial, record: TrialRecord, mapped=()) -> None:
+    """The trial's MeSH terms: the source's own, and the descriptors its conditions map to with
+    the headings above them (the condition tree's drill-down)."""
+    derived = [MeshTerm(d.mesh_id, d.name) for d in mapped]
+    for descriptor in mapped:
+        derived += [
+            MeshTerm(mesh_id, name, is_ancestor=True)
+            for mesh_id, name in condition_vocabulary().ancestors(descriptor.mesh_id)
+        ]
     rows: dict[tuple[str, str], TrialMeshTerm] = {}
     for branch, terms in (
-        (TrialMeshTerm.Branch.CONDITION, record.condition_meshes),
+        (TrialMeshTerm.Branch.CONDITION, [*record.condition_meshes, *derived]),
         (TrialMeshTerm.Branch.INTERVENTION, record.intervention_meshes),
     ):
         for mesh in terms:
             key = (branch, mesh.mesh_id or mesh.term.casefold())
             # A descriptor listed both as the study's own term and as an ancestor is the study's own.
-            if key not in rows or not mesh.is_ancestor:
+            if key not in rows or (rows[key].is_ancestor and not mesh.is_ancestor):
                 rows[key] = TrialMeshTerm(
                     trial=trial, branch=branch, mesh_id=mesh.mesh_id, term=mesh.term[:300], is_ancestor=mesh.is_ancestor
                 )
@@ -249,12 +257,17 @@ def _write_arms_and_interventions(trial: Trial, record: TrialRecord) -> None:
         Intervention.arms.through(intervention_id=interventions[j].pk, arm_id=arms[i].pk)
         for i, j in sorted(record.arm_intervention_links())
     )
-    links = []
+    study_meshes = [(m.mesh_id, m.term) for m in record.intervention_meshes if m.mesh_id]
+    links, placebos = [], []
     for row, iv in zip(interventions, record.interventions, strict=True):
-        for name in drug_names(iv.type, iv.name):
-            drug, _ = Drug.objects.get_or_create(key=name.casefold()[:300], defaults={"name": name[:300]})
+        resolved = drug_vocabulary().resolve(iv.type, iv.name, iv.other_names, study_meshes)
+        if not resolved and is_placebo(iv.name):
+            placebos.append(row.pk)
+        for drug in drug_rows(resolved):
             links.append(Intervention.drugs.through(intervention_id=row.pk, drug_id=drug.pk))
     Intervention.drugs.through.objects.bulk_create(links, ignore_conflicts=True)
+    if placebos:
+        Intervention.objects.filter(pk__in=placebos).update(is_placebo=True)
 
 
 def _write_sites_and_contacts(trial: Trial, record: TrialRecord, *, people: bool, sites: bool) -> None:
@@ -281,8 +294,7 @@ def _write_sites(trial: Trial, record: TrialRecord) -> list[Contact]:
             country=s.country[:200],
             country_code=s.country_code or "",
             status=s.status or "",
-            latitude=s.latitude,
-            longitude=s.longitude,
+            **_coordinates(s),
             position=i,
         )
         for i, s in enumerate(record.sites)
@@ -291,6 +303,16 @@ def _write_sites(trial: Trial, record: TrialRecord) -> list[Contact]:
     for site, source_site in zip(sites, record.sites, strict=True):
         contacts += [_contact(trial, site, Contact.Kind.SITE, c, i) for i, c in enumerate(source_site.contacts)]
     return contacts
+
+
+def _coordinates(site) -> dict:
+    """The source's coordinates when it gives them, else the city's from the offline gazetteer."""
+    if site.latitude is not None and site.longitude is not None:
+        return {"latitude": site.latitude, "longitude": site.longitude, "coordinates_from": Site.CoordinatesFrom.SOURCE}
+    point = gazetteer().locate(site.city, site.country_code or "", site.state) if site.city else None
+    if point is None:
+        return {"latitude": None, "longitude": None, "coordinates_from": ""}
+    return {"latitude": point[0], "longitude": point[1], "coordinates_from": Site.CoordinatesFrom.GAZETTEER}
 
 
 def _contact(trial, site, kind, c, position) -> Contact:

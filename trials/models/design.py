@@ -36,6 +36,8 @@ class Intervention(models.Model):
     position = models.PositiveSmallIntegerField()
     arms = models.ManyToManyField(Arm, blank=True, related_name="interventions")
     drugs = models.ManyToManyField(Drug, blank=True, related_name="interventions")
+    # A placebo keeps its type (often DRUG) but is no drug: it resolves to none and is marked.
+    is_placebo = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["trial", "position"]

@@ -11,6 +11,10 @@ from trials.models.trial import Trial
 class Site(models.Model):
     Status = choices.RecruitmentStatus
 
+    class CoordinatesFrom(models.TextChoices):
+        SOURCE = "source", "Given by the source"
+        GAZETTEER = "gazetteer", "The city's coordinates (offline gazetteer)"
+
     trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="sites")
     facility = models.CharField(max_length=500, blank=True)
     city = models.CharField(max_length=200, blank=True)
@@ -21,6 +25,7 @@ class Site(models.Model):
     status = models.CharField(max_length=24, choices=Status.choices, blank=True, default="")
     latitude = models.FloatField(null=True, blank=True, validators=[MinValueValidator(-90), MaxValueValidator(90)])
     longitude = models.FloatField(null=True, blank=True, validators=[MinValueValidator(-180), MaxValueValidator(180)])
+    coordinates_from = models.CharField(max_length=9, choices=CoordinatesFrom.choices, blank=True, default="")
     position = models.PositiveIntegerField()
 
     class Meta:

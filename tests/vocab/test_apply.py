@@ -1,0 +1,30 @@
+"""``manage.py apply_vocabulary`` brings a catalogue imported before the vocabulary up to date."""
+
+import pytest
+from django.core.management import call_command
+
+from tests.conftest import FIXTURES, trial_of
+from trials.models import Condition, Drug, Site, Trial, TrialCondition
+from trials.selectors import with_drug_class
+
+pytestmark = pytest.mark.django_db
+
+
+def test_apply_vocabulary_resolves_drugs_maps_conditions_places_sites(import_paths, capsys):
+    import_paths(FIXTURES / "ctgov_page" / "NCT05289856_pipe_tables.txt", FIXTURES / "field_dump" / "ivonescimab.txt")
+    # As an import before the vocabulary left them: no classes, unmapped wording, no coordinates.
+    Drug.objects.filter(key="ivonescimab").update(via=Drug.Resolution.UNRESOLVED)
+    Drug.objects.get(key="ivonescimab").classes.clear()
+    wording = Condition.objects.create(name="Pleural Mesotheliomas", key="pleural mesotheliomas x")
+    TrialCondition.objects.filter(source_term="Pleural Mesotheliomas").update(condition=wording)
+    Site.objects.update(latitude=None, longitude=None, coordinates_from="")
+    assert not with_drug_class(Trial.objects.all(), "pd1_inhibitor").exists()
+
+    call_command("apply_vocabulary")
+
+    out = capsys.readouterr().out
+    assert "sites placed 2" in out and "conditions mapped 1" in out
+    assert with_drug_class(Trial.objects.all(), "pd1_inhibitor").count() == 1
+    assert Drug.objects.get(key="ivonescimab").via == Drug.Resolution.CURATED
+    assert not Condition.objects.filter(pk=wording.pk).exists()  # folded into the descriptor's row
+    assert all(s.latitude for s in trial_of("NCT05289856").sites.all())

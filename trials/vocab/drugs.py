@@ -1,0 +1,277 @@
+"""From an intervention to drugs and drug classes, over the shipped vocabulary in ``data/vocab/``.
+
+Pure functions: no ORM, no network. The vocabulary is read once (``drug_vocabulary()``); a name
+is looked up as written, then with its dose, salt, dosage form and trial wording ("monotherapy",
+"once daily dosing") taken off, then by its bracketed alternatives, then by the intervention's
+other names, then by the study's own MeSH intervention terms, and last by its INN stem.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path
+
+from trials.choices import DRUG_LIKE_INTERVENTION_TYPES
+from trials.drugs import drug_names, is_placebo
+from trials.vocab.inn_stems import mentioned_classes, stem_classes
+from trials.vocab.keys import name_key
+from trials.vocab.regimens import regimen_drugs
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+VOCAB_DIR = Path(__file__).resolve().parents[2] / "data" / "vocab"
+_DRUG_LIKE = frozenset(str(t) for t in DRUG_LIKE_INTERVENTION_TYPES)
+_FOLDED = re.compile(r"[a-z0-9]+(?: [a-z0-9]+)*")  # already what name_key returns: skip the call
+_LEADING_DOSE = re.compile(r"^\s*\d[\d.,]*\s*(?:mg|mcg|µg|ug|g|ml|iu|units?)\b", re.I)  # "5 mg Tadalafil"
+_HAS_DIGIT = re.compile(r"\d")
+_UNCLOSED = re.compile(r"[(\[（][^)\]）]*$")  # "folfiri (standard of care" once the splitter trimmed it
+_BRACKETED = re.compile(r"[(\[（]([^)\]）]*)[)\]）]")
+_DOSE = re.compile(r"\b\d[\d.,]*\s*(?:mg|mcg|µg|ug|g|ml|iu|units?|mg/kg|mg/m2|%)(?:/\w+)?\b.*$", re.I)
+# Words in front of a drug name that describe the route, timing or dose, not the drug.
+_LEADING = _words(
+    "oral iv intravenous subcutaneous sc topical inhaled intrathecal intravesical adjuvant neoadjuvant "
+    "low high standard reduced dose full the a an drug biological recombinant human"
+)
+# Words after a drug name: salts and forms (the vocabulary knows "cabozantinib", not its S-malate)
+# and trial wording. The name is first looked up whole, so "abiraterone acetate" still meets its row.
+_TRAILING = _words(
+    "hydrochloride hcl dihydrochloride mesylate mesilate dimesylate maleate tartrate bitartrate sulfate "
+    "sulphate sodium potassium calcium citrate acetate phosphate besylate besilate tosylate succinate "
+    "fumarate malate s hydrate monohydrate dihydrate anhydrous injection injections inj for tablets "
+    "tablet tab tabs capsules capsule caps oral solution suspension infusion iv po sc im prefilled "
+    "syringe powder concentrate extended release er xr sr monotherapy group arm cohort therapy treatment "
+    "regimen maintenance alone only dose doses dosing escalation expansion schedule daily once twice "
+    "weekly qd bid tid q3w q2w q4w level phase part cycle cycles mono single agent administration product "
+    "drug"
+)
+# Words that name no drug on their own, whatever the vocabulary's synonyms say.
+_GENERIC = _words(
+    "therapy treatment chemotherapy cell cells injection vaccine antibody antibodies inhibitor blood "
+    "sample samples test tests standard normal saline water solution oral agent agents drug drugs "
+    "medicine medication other control group stem receptor receptors antigen chimeric extract allergen "
+    "immunotherapy protein conventional usual care herbal acid vitamin sodium chloride monoclonal "
+    "humanized human recombinant fusion chemoradiotherapy tablet capsule specimen collection"
+)
+
+
+@dataclass(frozen=True)
+class DrugClassInfo:
+    key: str
+    name: str
+    parent_key: str | None
+    mesh_id: str
+    source: str
+
+
+@dataclass(frozen=True)
+class ResolvedDrug:
+    key: str  # vocabulary key of the drug, or name_key of the name as written when unresolved
+    name: str  # canonical name, or the name as written when unresolved
+    mesh_id: str
+    synonyms: tuple[str, ...]  # brand names, codes, other names (for the search text)
+    class_keys: tuple[str, ...]  # the drug's own classes, not their ancestors
+    via: str  # curated | dictionary | mesh | study_mesh | inn_stem | unresolved
+    provisional: bool  # classes guessed from the name only: a curator should review
+
+
+def fold(text: str) -> str:
+    return text if _FOLDED.fullmatch(text) else name_key(text)
+
+
+def mesh_key(mesh_id: str) -> str:
+    """CT.gov pads old MeSH ids ("D000009271" for D009271); old and new numbers never overlap."""
+    return mesh_id[:1] + str(int(mesh_id[1:])) if mesh_id[1:].isdigit() else mesh_id
+
+
+class DrugVocabulary:
+    def __init__(self, classes: dict[str, DrugClassInfo], rows: list[tuple[str, ...]]):
+        self.classes = classes
+        self._rows = rows  # (key, name, mesh_id, class_keys, synonyms, source), fields as stored
+        self._by_name: dict[str, int] = {}
+        self._by_mesh: dict[str, int] = {}
+        by_synonym: dict[str, int] = {}
+        for index, (key, _, mesh_id, _, synonyms, _) in enumerate(rows):
+            self._by_name[key] = index
+            if mesh_id:
+                self._by_mesh[mesh_key(mesh_id)] = index
+            for synonym in synonyms.split("|") if synonyms else ():
+                by_synonym.setdefault(fold(synonym), index)
+        self._by_synonym = by_synonym
+        # "SHR1210" and "SHR-1210", "5FU" and "5-FU": codes meet without their spaces.
+        compact: dict[str, int] = {}
+        for table in (self._by_name, by_synonym):
+            for key, index in table.items():
+                if _HAS_DIGIT.search(key):
+                    compact.setdefault(key.replace(" ", ""), index)
+        self._by_compact = compact
+
+    @classmethod
+    def from_files(cls, folder: Path = VOCAB_DIR) -> DrugVocabulary:
+        with open(folder / "drug_classes.tsv", encoding="utf-8", newline="") as handle:
+            classes = {
+                row["key"]: DrugClassInfo(
+                    row["key"], row["name"], row["parent_key"] or None, row["mesh_id"], row["source"]
+                )
+                for row in csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
+            }
+        with gzip.open(folder / "drugs.tsv.gz", "rt", encoding="utf-8") as handle:
+            next(handle)
+            rows = [tuple(line.rstrip("\n").split("\t")) for line in handle]
+        return cls(classes, rows)
+
+    def ancestors(self, class_key: str) -> list[str]:
+        """Parent, grandparent, ... keys of a class (a cycle in the data cannot loop forever)."""
+        found: list[str] = []
+        info = self.classes.get(class_key)
+        while info and info.parent_key and info.parent_key not in found and len(found) < 20:
+            found.append(info.parent_key)
+            info = self.classes.get(info.parent_key)
+        return found
+
+    def lookup(self, name: str) -> ResolvedDrug | None:
+        """The vocabulary's drug for ``name`` (a name, brand, code or synonym), forms and doses tolerated."""
+        for candidate in _candidates(name):
+            index = self._index_of(candidate)
+            if index is not None:
+                return self._drug(index, self._rows[index][5])
+        return None
+
+    def resolve(
+        self,
+        intervention_type: str | None,
+        name: str,
+        other_names: Iterable[str] = (),
+        study_meshes: Iterable[tuple[str, str]] = (),
+    ) -> list[ResolvedDrug]:
+        """The drugs an intervention names, with their classes; [] for what is not a drug."""
+        kind = (intervention_type or "").upper().replace(" ", "_")
+        genetic = kind == "GENETIC"
+        if not (kind in _DRUG_LIKE or genetic) or is_placebo(name):
+            return []
+        other_names = [n for n in other_names if n and not is_placebo(n)]
+        study_meshes = list(study_meshes)
+        parts = drug_names("DRUG", name)
+        drugs = [self._resolve_one(part, other_names if len(parts) == 1 else (), study_meshes) for part in parts]
+        if len(parts) > 1 and any(d[0].via == "unresolved" for d in drugs):
+            # "tegafur, gimeracil and oteracil": the whole name may be one product.
+            whole = self.lookup(name)
+            if whole is not None:
+                drugs = [[whole]]
+        found: list[ResolvedDrug] = []
+        for drug in (d for group in drugs for d in group):
+            if genetic and drug.via in {"unresolved", "inn_stem"}:
+                continue
+            if drug.key not in {f.key for f in found}:
+                found.append(drug)
+        return found
+
+    def _resolve_one(
+        self, part: str, other_names: Sequence[str], study_meshes: list[tuple[str, str]]
+    ) -> list[ResolvedDrug]:
+        regimen = next(filter(None, map(regimen_drugs, [part, *_candidates(part)[:3]])), ())
+        if regimen and self.lookup(part) is None:
+            return [self.lookup(drug) or _unresolved(drug) for drug in regimen]
+        drug = self.lookup(part)
+        if drug is None:
+            drug = next(filter(None, map(self.lookup, other_names)), None)
+        if drug is None:
+            drug = self._from_study_mesh(part, other_names, study_meshes)
+        if drug is not None and drug.class_keys:
+            return [drug]
+        classes = (
+            stem_classes(part) or next(filter(None, map(stem_classes, other_names)), ()) or mentioned_classes(part)
+        )
+        if drug is not None and classes:  # known drug, class unknown: the stem's guess, for review
+            return [replace(drug, class_keys=classes, provisional=True)]
+        if classes:
+            return [ResolvedDrug(name_key(part), part, "", tuple(other_names), classes, "inn_stem", True)]
+        return [drug or _unresolved(part)]
+
+    def _from_study_mesh(self, part: str, other_names: Sequence[str], study_meshes) -> ResolvedDrug | None:
+        """The study's MeSH intervention term that names this part (CT.gov mapped it; we did not)."""
+        words = {w for n in (part, *other_names) for w in name_key(n).split() if len(w) >= 4}
+        words -= _TRAILING | _LEADING | _GENERIC
+        for mesh_id, term in study_meshes:
+            term_key = name_key(term)
+            # The term's head word must be written in the intervention ("Testosterone enanthate").
+            if term_key.split()[:1] and term_key.split()[0] not in words:
+                continue
+            index = self._by_mesh.get(mesh_key(mesh_id))
+            if index is not None:
+                return self._drug(index, "study_mesh")
+            # A supplementary concept (C...) is a chemical; a descriptor without a pharmacological
+            # action is as often "Pregnancy Tests" or "Ophthalmic Solutions" as a drug.
+            if mesh_id.startswith("C"):
+                return ResolvedDrug(term_key, term, mesh_id, (), (), "study_mesh", False)
+        return None
+
+    def _index_of(self, key: str) -> int | None:
+        for table, probe in ((self._by_name, key), (self._by_synonym, key), (self._by_compact, key.replace(" ", ""))):
+            index = table.get(probe)
+            if index is not None:
+                return index
+        return None
+
+    def _drug(self, index: int, via: str) -> ResolvedDrug:
+        key, name, mesh_id, class_keys, synonyms, _ = self._rows[index]
+        return ResolvedDrug(
+            key=key,
+            name=name,
+            mesh_id=mesh_id,
+            synonyms=tuple(synonyms.split("|")) if synonyms else (),
+            class_keys=tuple(class_keys.split("|")) if class_keys else (),
+            via=via,
+            provisional=False,
+        )
+
+
+def _unresolved(name: str) -> ResolvedDrug:
+    return ResolvedDrug(name_key(name), name, "", (), (), "unresolved", False)
+
+
+def _candidates(name: str) -> list[str]:
+    """Keys to try for a name, most faithful first: as written, without brackets, trimmed, shortened."""
+    keys: list[str] = []
+    windows: list[str] = []
+
+    def add(text: str) -> None:
+        key = name_key(text)
+        if len(key) >= 3 and key not in keys:
+            keys.append(key)
+
+    add(name)
+    plain = _UNCLOSED.sub(" ", _BRACKETED.sub(" ", name))
+    add(plain)
+    for text in (plain, *(inner for inner in _BRACKETED.findall(name))):
+        words = name_key(_DOSE.sub("", _LEADING_DOSE.sub("", text))).split()
+        while words and words[0] in _LEADING:
+            words.pop(0)
+        while words and (words[-1] in _TRAILING or words[-1].isdigit()):
+            words.pop()
+        add(" ".join(words))
+        # "Poziotinib once daily dosing": the longest leading run of words; "EU-approved Xolair":
+        # the longest trailing run. Runs of generic words ("blood", "stem cells") are no drug.
+        for size in range(len(words) - 1, 0, -1):
+            for run in (words[:size], words[-size:]):
+                if len(" ".join(run)) >= 4 and not _GENERIC.issuperset(run):
+                    windows.append(" ".join(run))
+    for key in windows:
+        add(key)
+    for inner in _BRACKETED.findall(name):
+        for alternative in re.split(r"[,;/]", inner):
+            add(alternative)
+    return keys
+
+
+@lru_cache(maxsize=1)
+def drug_vocabulary() -> DrugVocabulary:
+    """The vocabulary shipped in ``data/vocab/``, read on first use."""
+    return DrugVocabulary.from_files()

@@ -1,0 +1,117 @@
+"""A drug class guessed from the name alone, for names the vocabulary does not know yet.
+
+WHO INN stems say what a new molecule is ("-ciclib": CDK inhibitor, "-parib": PARP inhibitor), and
+trial records often name a class instead of a drug ("anti-PD-1 antibody", "CD19 CAR-T cells").
+Both are guesses a curator should confirm, so the resolver marks them provisional.
+"""
+
+from __future__ import annotations
+
+import re
+
+from trials.vocab.keys import name_key
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# Most specific first: the first stem a word ends with decides.
+_STEMS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("ciclib", ("cdk46_inhibitor",)),
+    ("parib", ("parp_inhibitor",)),
+    ("rafenib", ("braf_inhibitor",)),
+    ("metinib", ("mek_inhibitor",)),
+    ("brutinib", ("btk_inhibitor",)),
+    ("lisib", ("pi3k_inhibitor",)),
+    ("rasib", ("kras_g12c_inhibitor",)),
+    ("anib", ("vegfr_tki",)),  # angiogenesis inhibitors (-anib), tried before the plain -tinib
+    ("tinib", ("kinase_inhibitor",)),
+    ("sertib", ("kinase_inhibitor",)),
+    ("clax", ("bcl2_inhibitor",)),
+    ("zomib", ("proteasome_inhibitor",)),
+    ("inostat", ("hdac_inhibitor",)),
+    ("degib", ("hedgehog_inhibitor",)),
+    ("platin", ("platinum_compound",)),
+    ("taxel", ("taxane",)),
+    ("rubicin", ("anthracycline",)),
+    ("tecan", ("topoisomerase_i_inhibitor",)),
+    ("lutamide", ("antiandrogen",)),
+    ("trozole", ("aromatase_inhibitor",)),
+    ("relix", ("gnrh_antagonist",)),
+    ("relin", ("gnrh_agonist",)),
+    ("mustine", ("alkylating_agent",)),
+    ("citabine", ("antimetabolite",)),
+    ("trexed", ("antimetabolite",)),
+    ("cabtagene", ("car_t",)),
+    ("leucel", ("cell_therapy",)),
+    # Monoclonal antibodies: only the immunomodulating infix (-li(m)-) says something about the
+    # target; -ciximab, -zumab, -umab only say where the antibody comes from.
+    ("limab", ("immunomodulating_antibody",)),
+    ("limumab", ("immunomodulating_antibody",)),
+    ("lizumab", ("immunomodulating_antibody",)),
+    ("liximab", ("immunomodulating_antibody",)),
+    ("mab", ("monoclonal_antibody",)),
+    ("stomig", ("bispecific_antibody",)),
+    ("tamig", ("bispecific_antibody",)),
+    ("mig", ("bispecific_antibody",)),  # -mig: multi-specific immunoglobulins (2022 scheme)
+    ("tug", ("monoclonal_antibody",)),  # -tug: unmodified immunoglobulins (2022 scheme)
+    ("bart", ("monoclonal_antibody",)),
+)
+# The second word of an antibody-drug conjugate's INN names its payload.
+_ADC_PAYLOADS = _words(
+    "vedotin deruxtecan govitecan mafodotin ozogamicin emtansine soravtansine tesirine duocarmazine "
+    "rezetecan tirumotecan samrotecan"
+)
+_MIN_STEMMED_WORD = 6  # "tug", "mig" or "mab" alone, or words like "lamb", are not INNs
+
+# A class named instead of a drug, as registries write it.
+_CLASS_MENTIONS: tuple[tuple[re.Pattern, tuple[str, ...]], ...] = tuple(
+    (re.compile(pattern), classes)
+    for pattern, classes in (
+        (r"\bpd l1\b.*\bvegf\b|\bvegf\b.*\bpd l1\b", ("pdl1_inhibitor", "vegf_inhibitor", "bispecific_antibody")),
+        (r"\bpd 1\b.*\bvegf\b|\bvegf\b.*\bpd 1\b", ("pd1_inhibitor", "vegf_inhibitor", "bispecific_antibody")),
+        (r"\b(?:anti )?pd l1\b", ("pdl1_inhibitor",)),
+        (r"\b(?:anti )?pd ?1\b", ("pd1_inhibitor",)),
+        (r"\b(?:anti )?ctla ?4\b", ("ctla4_inhibitor",)),
+        (r"\b(?:anti )?lag ?3\b", ("lag3_inhibitor",)),
+        (r"\b(?:anti )?tigit\b", ("tigit_inhibitor",)),
+        (r"\b(?:anti )?tim ?3\b", ("tim3_inhibitor",)),
+        (r"\bimmune checkpoint inhibitors?\b", ("immune_checkpoint_inhibitor",)),
+        (r"\bcar ?nk\b", ("car_nk",)),
+        (r"\bcar ?t\b|\bcart\d*\b|\bchimeric antigen receptor\b|\bucar t\b", ("car_t",)),
+        (r"\btils?\b|\btumou?r infiltrating lymphocytes?\b", ("til_therapy",)),
+        (r"\bbispecific\b", ("bispecific_antibody",)),
+        (r"\bantibody drug conjugate\b|\bconjugated to\b", ("antibody_drug_conjugate",)),
+        (r"\b(?:anti )?b7 ?h3\b|\bcd276\b", ("b7h3_targeted",)),
+        (r"\bparp inhibitors?\b", ("parp_inhibitor",)),
+        (r"\btyrosine kinase inhibitors?\b|\btkis?\b", ("kinase_inhibitor",)),
+        (r"\bangiogenesis inhibitors?\b|\banti vegf\b", ("angiogenesis_inhibitor",)),
+        (r"\bplatinum\b", ("platinum_compound",)),
+        (r"\bdendritic cell\b.*\bvaccine\b|\btumou?r lysate\b", ("cancer_vaccine",)),
+        (r"\bnk cells?\b|\bnatural killer\b", ("cell_therapy",)),
+    )
+)
+
+
+def stem_classes(name: str) -> tuple[str, ...]:
+    """Classes the INN stem of a word in ``name`` implies, or () when no word carries one."""
+    words = name_key(name).split()
+    if len(words) >= 2 and words[1] in _ADC_PAYLOADS:
+        return ("antibody_drug_conjugate",)
+    for word in words:
+        if len(word) < _MIN_STEMMED_WORD or not word.isalpha():
+            continue
+        for stem, classes in _STEMS:
+            if word.endswith(stem):
+                return classes
+    return ()
+
+
+def mentioned_classes(name: str) -> tuple[str, ...]:
+    """Classes a name written as a class ("anti-PD-1 antibody", "CD19 CAR-T") stands for."""
+    key = name_key(name)
+    for pattern, classes in _CLASS_MENTIONS:
+        if pattern.search(key):
+            return classes
+    return ()

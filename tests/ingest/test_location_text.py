@@ -27,3 +27,17 @@ from trials.ingest.location_text import location_site
 def test_location_parts_are_read_from_the_right(text, expected):
     site = location_site(text)
     assert (site.facility, site.city, site.state, site.postal_code, site.country, site.country_code) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Real items of the shared CSV exports: a state spelled without its accents, a state code.
+        ("Research Site, Pune, Maharashtra, India", ("Research Site", "Pune", "Maharashtra", "IN")),
+        ("Research Site, Sao Paulo, SP, Brazil", ("Research Site", "Sao Paulo", "SP", "BR")),
+        ("Pune, Maharashtra, India", ("", "Pune", "Maharashtra", "IN")),
+    ],
+)
+def test_states_outside_the_us_are_told_from_cities(text, expected):
+    site = location_site(text)
+    assert (site.facility, site.city, site.state, site.country_code) == expected

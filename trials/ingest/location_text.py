@@ -13,20 +13,24 @@ from functools import lru_cache
 
 from trials.ingest.normalize import clean_line, country_code
 from trials.ingest.records import Site
+from trials.vocab.keys import name_key
+from trials.vocab.places import gazetteer
 
 _POSTAL_CODE = re.compile(r"(?=[A-Z -]*\d)[A-Z0-9][A-Z0-9 -]{1,9}", re.I)
 
 
 def _fold(name: str) -> str:
-    return " ".join(name.casefold().split())
+    return name_key(name)
 
 
 def location_site(item: str) -> Site:
     """``Facility, City, State, Zip, Country`` read from the right: the country is last; before it
     a zip when the part looks like a postal code (has a digit, at most 10 letters, digits, spaces or
-    dashes); then a state when the part is one of the country's subdivisions (pycountry) and two
-    parts remain before it; then the city; what remains, commas and all, is the facility. A city
-    named like its region ("Uppsala") after a facility with a comma may be read as the state."""
+    dashes); then a state when the part is one of the country's subdivisions (pycountry: names,
+    accents folded, and codes such as "SP") and not, here, a city of that name after a part that
+    is no city (the offline gazetteer tells); then the city; what remains,
+    commas and all, is the facility. A city named like its region ("Uppsala") after a facility
+    with a comma may be read as the state."""
     parts = [part.strip() for part in item.split(",")]
     if len(parts) > 2 and country_code(", ".join(parts[-2:])):  # "Korea, Republic of"
         parts[-2:] = [", ".join(parts[-2:])]
@@ -36,8 +40,11 @@ def location_site(item: str) -> Site:
         parts.append(country)
         country = ""
     postal_code = parts.pop() if len(parts) > 1 and _POSTAL_CODE.fullmatch(parts[-1]) else ""
-    # Only with a facility and a city left: "Istituto Europeo di Oncologia, Milano, Italy" is no state.
-    state = parts.pop() if len(parts) > 2 and code and _is_subdivision(parts[-1], code) else ""
+    # Only with a facility and a city left: "Istituto Europeo di Oncologia, Milano, Italy" is no state;
+    # with two parts left, "Pune, Maharashtra" is a city and its state (no facility written).
+    state = ""
+    if code and len(parts) > 1 and _is_subdivision(parts[-1], code) and not _city_state(parts[-2], parts[-1], code):
+        state = parts.pop()
     city = parts.pop() if parts else ""
     return Site(
         facility=clean_line(", ".join(parts)),
@@ -46,6 +53,17 @@ def location_site(item: str) -> Site:
         postal_code=postal_code,
         country=country,
         country_code=code,
+    )
+
+
+def _city_state(before: str, candidate: str, code: str) -> bool:
+    """Whether ``candidate``, a state's name, is here the city: when it is a city too ("Zürich",
+    "Seoul") and the part before it is no city ("Possover", "Samsung Medical Center")."""
+    places = gazetteer()
+    as_city = places.match(candidate, code)
+    before_city = places.match(before, code)
+    return (
+        as_city is not None and as_city.precision == "city" and (before_city is None or before_city.precision != "city")
     )
 
 
@@ -60,6 +78,7 @@ def _subdivisions(code: str) -> frozenset[str]:
 
     names = set()
     for subdivision in pycountry.subdivisions.get(country_code=code) or ():
+        names.add(_fold(subdivision.code.split("-", 1)[1]))  # "BR-SP": "SP"
         # "Galicia [Galicia]", "Madrid, Comunidad de": every spelling pycountry gives.
         for name in re.split(r"\s*[\[\]]\s*", subdivision.name):
             if name:

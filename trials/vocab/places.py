@@ -26,6 +26,14 @@ _SHORT_FORMS = {"saint": "st", "sainte": "ste", "fort": "ft", "mount": "mt", "mo
 _WRAPPER_WORDS = {
     *("city", "town", "district", "county", "province", "prefecture", "municipality", "cedex"),
     *("shi", "qu", "xian", "ku", "ken", "gu", "gun", "si", "do"),  # Chinese, Japanese, Korean suffixes
+    # "Greater London", "City of Zagreb", "National Capital Territory of Delhi", "Seoul Teukbyeolsi"
+    *("greater", "of", "metropolitan", "national", "capital", "territory", "teukbyeolsi", "teugbyeolsi"),
+}
+# Names registries use for a city that are not among the gazetteer's names for it.
+_CITY_ALIASES = {
+    "caba": "buenos aires",
+    "ciudad autonoma de buenos aires": "buenos aires",
+    "ciudad autonoma de buenos aire": "buenos aires",
 }
 # A same-name city this large is taken even in another state than the one written: registries
 # name capital districts and renamed states their own way ("Bogotá, Cundinamarca", "Hyderabad,
@@ -197,6 +205,7 @@ def _city_keys(city: str) -> list[str]:
     keys = []
     for text in variants:
         key = place_key(text)
+        key = _CITY_ALIASES.get(key, key)
         words = key.split()
         trimmed = [word for word in words if word not in _WRAPPER_WORDS] or words
         # Japanese ward and city suffixes written glued on ("Chuoku", "Sakaishi", "Aichiken").

@@ -48,7 +48,7 @@ from trials.ingest.records import (
 )
 
 FORMAT = choices.SourceFormat.CTGOV_CSV
-VERSION = "1"
+VERSION = "2"
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # a cell of locations or outcomes can exceed the 128 KB default
 

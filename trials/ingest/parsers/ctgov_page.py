@@ -47,7 +47,7 @@ from trials.ingest.records import (
 )
 
 FORMAT = choices.SourceFormat.CTGOV_PAGE
-VERSION = "1"
+VERSION = "2"
 
 _NCT = re.compile(r"\bNCT\d{8}\b")
 _IDENTIFIER = re.compile(r"ClinicalTrials\.gov\s+Identifier", re.I)

@@ -53,7 +53,7 @@ from trials.ingest.parsers.page_text import (
 from trials.ingest.records import Eligibility, Organization, ParseError, RawSource, TrialRecord
 
 FORMAT = choices.SourceFormat.VEEVA_PAGE
-VERSION = "1"
+VERSION = "2"
 
 _SITE_NAME = "ClinicalTrials.Veeva"
 # Labels only a Veeva study page shows; sniff wants the site's name and two of these.

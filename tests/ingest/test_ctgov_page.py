@@ -375,7 +375,7 @@ def test_split_yields_the_page_unchanged():
 
 
 def test_format_and_version():
-    assert ctgov_page.FORMAT == "ctgov_page" and ctgov_page.VERSION == "1"
+    assert ctgov_page.FORMAT == "ctgov_page" and ctgov_page.VERSION == "2"
 
 
 def test_html_to_text_drops_indentation_before_a_rows_first_cell():

@@ -44,8 +44,13 @@ def _drugs() -> int:
     vocabulary = drug_vocabulary()
     resolved = 0
     for drug in Drug.objects.exclude(via=Drug.Resolution.CURATOR).prefetch_related("classes"):
-        found = vocabulary.lookup(drug.name)
-        if found is None:
+        # The drug's name resolved as the loader resolves an intervention of that name.
+        answers = [r for r in vocabulary.resolve("DRUG", drug.name) if r.via != Drug.Resolution.UNRESOLVED]
+        if len(answers) != 1:
+            continue
+        found = answers[0]
+        current = (drug.key, drug.via, drug.needs_review, sorted(c.key for c in drug.classes.all()))
+        if current == (found.key[:300], found.via, found.provisional, sorted(found.class_keys)):
             continue
         twin = Drug.objects.filter(key=found.key[:300]).exclude(pk=drug.pk).first()
         if twin is not None:  # another row already stands for this drug: fold this one into it

@@ -90,6 +90,9 @@ _CLASS_MENTIONS: tuple[tuple[re.Pattern, tuple[str, ...]], ...] = tuple(
         (r"\bplatinum\b", ("platinum_compound",)),
         (r"\bdendritic cell\b.*\bvaccine\b|\btumou?r lysate\b", ("cancer_vaccine",)),
         (r"\bnk cells?\b|\bnatural killer\b", ("cell_therapy",)),
+        # Last: a named family above ("platinum-based chemotherapy") is the more specific answer.
+        (r"\bchemotherapy\b|\bchemo\b", ("chemotherapy",)),
+        (r"\bhormon(?:e|al) therapy\b|\bendocrine therapy\b|\bandrogen deprivation\b", ("hormone_therapy",)),
     )
 )
 

@@ -16,6 +16,7 @@ from functools import lru_cache
 
 from trials.choices import ActualOrEstimated, DatePrecision, IdScheme, StdAge
 from trials.ingest.criteria import criteria_items
+from trials.ingest.leniency import tolerant
 from trials.ingest.records import ParseError, PartialDate, RegistryId
 
 __all__ = [
@@ -112,6 +113,7 @@ _DATE_TYPES = {
 }
 
 
+@tolerant()
 def date_type(text: str | None) -> str | None:
     """``"Actual"``, ``"ESTIMATED"``, ``"Anticipated"`` ... as a ``choices.ActualOrEstimated`` value."""
     if not text or not text.strip():
@@ -122,6 +124,7 @@ def date_type(text: str | None) -> str | None:
         raise ParseError(f"unknown date type {text!r} (expected ACTUAL or ESTIMATED)") from None
 
 
+@tolerant()
 def parse_partial_date(text: str | None, type: str | None = None) -> PartialDate | None:
     """A date as precise as written: ``2022``, ``2022-03``, ``2022-03-28``, ``March 28, 2022``,
     ``28 March 2022``, ``March 2022``, ``Mar 2022``. The date is the first day of the period."""
@@ -181,6 +184,7 @@ _AGE_FILLER = re.compile(r"(?i)\b(?:to|and|or|between|from|old|of|age|aged|than|
 _STD_AGE_WORDS = re.compile(r"(?i)\b(?:child|adult|older adult|older_adult)\b")
 
 
+@tolerant()
 def age_to_years(text: str | None) -> float | None:
     """``"18 Years"`` -> 18.0, ``"6 Months"`` -> 0.5, ``"18+ years old"`` and ``"18 Years and older"``
     -> 18.0; ``"N/A"`` or empty -> None. A range or text without a unit raises ``ParseError``."""
@@ -194,6 +198,7 @@ def age_to_years(text: str | None) -> float | None:
     return float(number) * _AGE_UNITS[unit]
 
 
+@tolerant(lambda: ("", ""))
 def parse_age_range(text: str | None) -> tuple[str, str]:
     """An age range as written on CT.gov's pages and CSV exports, as CT.gov's minimum and maximum
     age texts: ``"18 Years to 55 Years (Adult)"`` -> ``("18 Years", "55 Years")``,

@@ -16,6 +16,7 @@ from functools import lru_cache
 from django.db import models
 
 from trials import choices
+from trials.ingest.leniency import tolerant
 from trials.ingest.normalize import clean_line, date_type
 from trials.ingest.records import ParseError
 
@@ -95,6 +96,7 @@ _STATUS_SENTENCES = [
 _BEGINS_ENROLLMENT = re.compile(r"(?i)^begins enrol+ment\b")
 
 
+@tolerant()
 def overall_status(text: str | None) -> str | None:
     """A trial's (or a site's) recruitment status as any registry page words it."""
     line = clean_line(text).rstrip(".")
@@ -109,6 +111,7 @@ def overall_status(text: str | None) -> str | None:
         raise
 
 
+@tolerant()
 def site_status(text: str | None) -> str | None:
     """A site's own status; sites use the trial's wordings but only the recruitment subset."""
     value = overall_status(text)
@@ -134,6 +137,7 @@ _PHASE_MENTION = re.compile(
 _NO_PHASE = {"na", "n/a", "not applicable", "not_applicable"}
 
 
+@tolerant(list)
 def phases(text: str | None) -> list[str]:
     """The phase set a phase field states: "Phase 1/Phase 2", "PHASE1|PHASE2", "Phase II",
     "Early Phase 1", "Not Applicable" -> ["NA"]. Empty text -> []."""
@@ -195,6 +199,7 @@ _ENROLLMENT = re.compile(
 )
 
 
+@tolerant(lambda: (None, None))
 def enrollment(text: str | None) -> tuple[int | None, str | None]:
     """``(count, ACTUAL/ESTIMATED)`` from "1,400 estimated patients", "Estimated Enrollment : 30
     participants", "30 [Anticipated]", "56". The type is None when the text does not say it."""
@@ -215,12 +220,14 @@ def enrollment(text: str | None) -> tuple[int | None, str | None]:
 # Design and people
 
 
+@tolerant()
 def study_type(text: str | None) -> str | None:
     """ "Interventional (Clinical Trial)", "Observational [Patient Registry]", "Expanded Access"."""
     line = re.sub(r"\s*[(\[].*?[)\]]\s*", " ", clean_line(text)).strip()
     return enum_value(choices.StudyType, line)
 
 
+@tolerant()
 def allocation(text: str | None) -> str | None:
     """ "Randomized", "Non-Randomized", "N/A": a stated allocation (API v2 "NA", single-group
     studies), not an unstated one, so it is read before ``enum_value`` drops "n/a" as empty."""
@@ -229,6 +236,7 @@ def allocation(text: str | None) -> str | None:
     return enum_value(choices.Allocation, text, {"non randomized": "NON_RANDOMIZED", "nonrandomized": "NON_RANDOMIZED"})
 
 
+@tolerant()
 def intervention_model(text: str | None) -> str | None:
     """ "Single Group Assignment", "Parallel", "Crossover Assignment"."""
     line = re.sub(r"(?i)\s+assignment\b", "", clean_line(text))
@@ -241,6 +249,7 @@ def intervention_model(text: str | None) -> str | None:
 _MASKED_ROLES = {"participant", "care provider", "investigator", "outcomes assessor", "subject", "caregiver"}
 
 
+@tolerant()
 def masking(text: str | None) -> str | None:
     """ "None (Open Label)", "Double (Participant, Investigator)", "Double Blind", "Open Label"."""
     line = clean_line(text)
@@ -256,6 +265,7 @@ def masking(text: str | None) -> str | None:
     return enum_value(choices.Masking, head, aliases)
 
 
+@tolerant()
 def primary_purpose(text: str | None) -> str | None:
     return enum_value(
         choices.PrimaryPurpose,
@@ -264,12 +274,14 @@ def primary_purpose(text: str | None) -> str | None:
     )
 
 
+@tolerant()
 def sex(text: str | None) -> str | None:
     """ "All", "Both" (legacy XML), "Female", "Male", "Female only"."""
     line = re.sub(r"(?i)\s+(?:only|participants|patients)$", "", clean_line(text))
     return enum_value(choices.Sex, line, {"both": "ALL", "women": "FEMALE", "men": "MALE", "all sexes": "ALL"})
 
 
+@tolerant()
 def healthy_volunteers(text: str | None) -> bool | None:
     """ "Yes", "No", "Accepts Healthy Volunteers", "No Healthy Volunteers"."""
     key = _fold(clean_line(text))
@@ -282,6 +294,7 @@ def healthy_volunteers(text: str | None) -> bool | None:
     raise ParseError(f"unknown healthy-volunteers answer {clean_line(text)!r}")
 
 
+@tolerant()
 def agency_class(text: str | None) -> str | None:
     """A sponsor's funder type: "Industry", "Other", "NIH", "U.S. Fed", "Other U.S. Federal agency"."""
     return enum_value(
@@ -299,12 +312,14 @@ def agency_class(text: str | None) -> str | None:
     )
 
 
+@tolerant()
 def arm_type(text: str | None) -> str | None:
     """ "Experimental", "Active Comparator", "Experimental group" (Veeva), "Placebo Comparator arm"."""
     line = re.sub(r"(?i)\s+(?:group|arm|cohort)$", "", clean_line(text))
     return enum_value(choices.ArmType, line)
 
 
+@tolerant()
 def intervention_type(text: str | None) -> str | None:
     """ "Drug", "DRUG", "Dietary Supplement", "Biological/Vaccine" (old pages), "Genetic"."""
     return enum_value(
@@ -336,6 +351,7 @@ def typed_intervention(text: str) -> tuple[str | None, str]:
     return None, clean_line(text)
 
 
+@tolerant()
 def contact_role(text: str | None) -> str | None:
     """ "Principal Investigator", "Study Chair", "Study Director", "Sub-Investigator", "Contact"."""
     return enum_value(
@@ -343,5 +359,6 @@ def contact_role(text: str | None) -> str | None:
     )
 
 
+@tolerant()
 def responsible_party_type(text: str | None) -> str | None:
     return enum_value(choices.ResponsiblePartyType, text)

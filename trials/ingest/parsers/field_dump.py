@@ -35,6 +35,7 @@ from collections.abc import Iterator
 from trials import choices
 from trials.ingest import wording
 from trials.ingest.encoding import decode_text
+from trials.ingest.leniency import lenient_wording
 from trials.ingest.normalize import clean_line, clean_text
 from trials.ingest.outcome_text import complete_measure, looks_like_outcome_line, split_outcomes
 from trials.ingest.records import Intervention, Outcome, ParseError, RawSource, TrialRecord
@@ -107,6 +108,13 @@ def split(source: RawSource) -> Iterator[RawSource]:
 
 
 def parse(data: bytes) -> TrialRecord:
+    """One record. Written for people, the page may word a fact in a way no reader knows: that
+    fact is left unstated rather than failing the page (``leniency.py``)."""
+    with lenient_wording():
+        return _parse(data)
+
+
+def _parse(data: bytes) -> TrialRecord:
     try:
         text = decode_text(data).replace("\r\n", "\n").replace("\r", "\n")
     except UnicodeDecodeError as exc:

@@ -78,8 +78,9 @@ def test_sites_without_coordinates_get_their_citys(catalogue):
     assert abs(heidelberg.latitude - 49.41) < 0.1 and abs(heidelberg.longitude - 8.69) < 0.1
     assert abs(mainz.latitude - 49.98) < 0.1 and abs(mainz.longitude - 8.27) < 0.1
     # Coordinates a source gives are kept as given.
-    given = Site.objects.filter(trial=trial_of("NCT06532149")).exclude(latitude=None).first()
-    assert given is None or given.coordinates_from == Site.CoordinatesFrom.SOURCE
+    (given,) = Site.objects.filter(trial=trial_of("NCT06532149"))
+    assert (given.latitude, given.longitude) == (41.89193, 12.51133)  # the study's own geoPoint
+    assert given.coordinates_from == Site.CoordinatesFrom.SOURCE
 
 
 def test_placebo_keeps_its_type_is_marked_and_is_no_drug(catalogue):

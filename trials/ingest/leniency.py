@@ -30,6 +30,18 @@ def lenient_wording() -> Iterator[None]:
         _LENIENT.reset(token)
 
 
+def reads_leniently(parse):
+    """Mark a parser of text written for people: inside it, an unknown wording leaves that fact
+    unstated rather than failing the record."""
+
+    @functools.wraps(parse)
+    def read(data: bytes):
+        with lenient_wording():
+            return parse(data)
+
+    return read
+
+
 def tolerant(unstated: Callable[[], object] = lambda: None):
     """Mark a reader whose unknown wording, read leniently, gives ``unstated()``."""
 

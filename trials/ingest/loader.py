@@ -85,7 +85,8 @@ def local_id(record: TrialRecord) -> RegistryId:
 def _load(record: TrialRecord, source: RawSource, *, format, parser_version, run) -> LoadResult:
     if not record.global_ids():
         record.registry_ids = [*record.registry_ids, local_id(record)]
-    trial, warnings = _match(record)
+    trial = _match(record)
+    warnings: list[str] = []
     snapshot = record.snapshot()
     sha256 = hashlib.sha256(source.data).hexdigest()
 
@@ -163,8 +164,8 @@ def apply_sources(
     return changed
 
 
-def _match(record: TrialRecord) -> tuple[Trial | None, list[str]]:
-    """The trial this record is about (locked for update), and warnings.
+def _match(record: TrialRecord) -> Trial | None:
+    """The trial this record is about, locked for update.
 
     An NCT id decides first. A shared secondary id whose trial has another NCT id is another
     registration: the record is not merged into it.
@@ -185,7 +186,7 @@ def _match(record: TrialRecord) -> tuple[Trial | None, list[str]]:
         if trial_id is not None and _has_other_nct(trial_id, record):
             trial_id = None
     trial = Trial.objects.select_for_update().filter(pk=trial_id).first() if trial_id else None
-    return trial, []
+    return trial
 
 
 def _ids_to_keep(trial: Trial, registry_ids: list[RegistryId]) -> tuple[list[RegistryId], list[str]]:

@@ -102,10 +102,7 @@ _STD_AGES = {"child": "CHILD", "adult": "ADULT", "older adult": "OLDER_ADULT", "
 
 
 def sniff(head: bytes) -> bool:
-    try:
-        text = decode_text(head, head=True)
-    except ParseError:
-        return False
+    text = decode_text(head, head=True)  # any bytes have a text
     first_line = text.lstrip("\ufeff").split("\n", 1)[0].rstrip("\r")
     return _header(first_line) is not None
 

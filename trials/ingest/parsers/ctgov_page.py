@@ -26,7 +26,7 @@ from trials import choices
 from trials.drugs import drug_names
 from trials.ingest import wording
 from trials.ingest.encoding import decode_text
-from trials.ingest.leniency import lenient_wording
+from trials.ingest.leniency import reads_leniently
 from trials.ingest.normalize import classify_registry_id, clean_line, parse_partial_date
 from trials.ingest.parsers import ctgov_page_sections as sections
 from trials.ingest.parsers.ctgov_page_lines import Page, fold
@@ -83,14 +83,8 @@ def split(source: RawSource) -> Iterator[RawSource]:
     yield source
 
 
+@reads_leniently
 def parse(data: bytes) -> TrialRecord:
-    """One record. Written for people, the page may word a fact in a way no reader knows: that
-    fact is left unstated rather than failing the page (``leniency.py``)."""
-    with lenient_wording():
-        return _parse(data)
-
-
-def _parse(data: bytes) -> TrialRecord:
     text = decode_text(data)
     if _is_html(text):
         whole = html_is_whole(text)

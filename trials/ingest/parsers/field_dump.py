@@ -35,7 +35,7 @@ from collections.abc import Iterator
 from trials import choices
 from trials.ingest import wording
 from trials.ingest.encoding import decode_text
-from trials.ingest.leniency import lenient_wording
+from trials.ingest.leniency import reads_leniently
 from trials.ingest.normalize import clean_line, clean_text
 from trials.ingest.outcome_text import complete_measure, looks_like_outcome_line, split_outcomes
 from trials.ingest.records import Intervention, Outcome, ParseError, RawSource, TrialRecord
@@ -81,10 +81,7 @@ def sniff(head: bytes) -> bool:
     after a non-blank line, or a line of two or more outcome items, at least one with the ".,"
     that ends a description before its time frame (not a list item, not a CSV row). Markup, JSON
     and other text are left alone."""
-    try:
-        text = decode_text(head, head=True)
-    except (ParseError, UnicodeDecodeError):
-        return False
+    text = decode_text(head, head=True)  # any bytes have a text
     if text.lstrip()[:1] in ("{", "[", "<"):
         return False
     lines = text.replace("\r\n", "\n").split("\n")[:-1] or [text]  # the head may end mid-line
@@ -107,18 +104,9 @@ def split(source: RawSource) -> Iterator[RawSource]:
     yield source
 
 
+@reads_leniently
 def parse(data: bytes) -> TrialRecord:
-    """One record. Written for people, the page may word a fact in a way no reader knows: that
-    fact is left unstated rather than failing the page (``leniency.py``)."""
-    with lenient_wording():
-        return _parse(data)
-
-
-def _parse(data: bytes) -> TrialRecord:
-    try:
-        text = decode_text(data).replace("\r\n", "\n").replace("\r", "\n")
-    except UnicodeDecodeError as exc:
-        raise ParseError(f"not UTF-8 or UTF-16 text: {exc.reason} at offset {exc.start}") from None
+    text = decode_text(data).replace("\r\n", "\n").replace("\r", "\n")  # any bytes have a text
     cut_off = not text.endswith("\n")
     lines = text.rstrip("\n").split("\n")
     filled = [i for i, line in enumerate(lines) if line.strip()]

@@ -119,6 +119,13 @@ class _TextParser(HTMLParser):
         else:
             self._line.append(data)
 
+    def _block_edge(self):
+        """A block starts or ends: a new line, or inside a table cell a line break in the cell."""
+        if self._cells is not None:
+            self._write("\n")
+        else:
+            self._break()
+
     # HTMLParser hooks -------------------------------------------------------------------
     def handle_starttag(self, tag, attrs):
         if tag in _INVISIBLE:
@@ -133,18 +140,12 @@ class _TextParser(HTMLParser):
         elif tag in ("td", "th") and self._cells is not None:
             self._cells.append([])
         elif tag == "br":
-            if self._cells is not None:
-                self._write("\n")
-            else:
-                self._break()
+            self._block_edge()
         elif tag == "pre":
             self._break()
             self._pre += 1
         elif tag in _BLOCK:
-            if self._cells is not None:
-                self._write("\n")
-            else:
-                self._break()
+            self._block_edge()
             if tag in ("ul", "ol"):
                 self._lists += 1
             if tag == "li":
@@ -173,10 +174,7 @@ class _TextParser(HTMLParser):
             self._break()
             self._pre = max(0, self._pre - 1)
         elif tag in _BLOCK:
-            if self._cells is not None:
-                self._write("\n")
-            else:
-                self._break()
+            self._block_edge()
             if tag in ("ul", "ol"):
                 self._lists = max(0, self._lists - 1)
 

@@ -34,7 +34,7 @@ from collections.abc import Iterator
 from trials import choices
 from trials.ingest import wording
 from trials.ingest.encoding import decode_text
-from trials.ingest.leniency import lenient_wording
+from trials.ingest.leniency import reads_leniently
 from trials.ingest.normalize import (
     age_to_years,
     classify_registry_id,
@@ -139,14 +139,8 @@ def split(source: RawSource) -> Iterator[RawSource]:
 # Parse
 
 
+@reads_leniently
 def parse(data: bytes) -> TrialRecord:
-    """One record. Written for people, the page may word a fact in a way no reader knows: that
-    fact is left unstated rather than failing the page (``leniency.py``)."""
-    with lenient_wording():
-        return _parse(data)
-
-
-def _parse(data: bytes) -> TrialRecord:
     text = decode_text(data)
     if looks_like_html(data[:4096]) and text.lstrip().startswith("<"):
         whole = html_is_whole(text)

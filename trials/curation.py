@@ -15,7 +15,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from trials.ingest.loader import apply_sources
-from trials.ingest.trial_writer import PARTS
+from trials.ingest.trial_writer import PARTS, column_json
 from trials.models import (
     Arm,
     Contact,
@@ -82,7 +82,7 @@ def disagreements(trial: Trial) -> list[dict]:
     for key, note in sorted(trial.curated_fields.items()):
         if key in PARTS:
             continue
-        current = _jsonable(getattr(trial, key, None))
+        current = column_json(getattr(trial, key, None))
         if note.get("source_value") is not None and note["source_value"] != current:
             rows.append(
                 {"field": key, "curated": current, "sources": note["source_value"], "by": note["by"], "at": note["at"]}
@@ -139,11 +139,3 @@ def merge_trials(keep: Trial, other: Trial, user) -> Trial:
 _EDITABLE_COLUMNS = {f.name for f in Trial._meta.concrete_fields if f.editable and not f.primary_key} | {
     "collaborators"
 }
-
-
-def _jsonable(value):
-    if hasattr(value, "pk"):
-        return str(value)
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value

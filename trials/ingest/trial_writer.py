@@ -114,15 +114,16 @@ def curated_source_values(trial: Trial, record: TrialRecord, curated) -> dict:
         return {}
     probe = Trial()
     _set_scalars(probe, record)
-    values = {}
-    for name in columns:
-        value = getattr(probe, name, None)
-        if hasattr(value, "pk"):
-            value = str(value)
-        elif hasattr(value, "isoformat"):
-            value = value.isoformat()
-        values[name] = value
-    return values
+    return {name: column_json(getattr(probe, name, None)) for name in columns}
+
+
+def column_json(value):
+    """A column's value as the curation notes keep it: a related row by its name, a date in ISO."""
+    if hasattr(value, "pk"):
+        return str(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
 
 
 def _set_scalars(trial: Trial, record: TrialRecord) -> None:

@@ -1,7 +1,8 @@
 """Build the drug vocabulary: drug classes and drugs, from our curated tables and open sources.
 
 Reads (``shared`` is ``../shared/data``):
-- ``data/vocab/sources/drug_class_tree.tsv`` and ``cancer_drug_classes.tsv`` (ours, in the repo);
+- ``data/vocab/sources/drug_class_tree.tsv``, ``cancer_drug_classes.tsv`` and
+  ``other_drug_classes.tsv`` (allergen immunotherapy products and the like; ours, in the repo);
 - ``vocab/drug_ner_dictionary_2.0.9.tsv.gz`` (names, brand names, synonyms; MIT);
 - ``vocab/mesh2024_*.tsv.gz`` (pharmacological actions, tree numbers, entry terms; NLM MeSH 2024).
 
@@ -95,6 +96,13 @@ def read_classes(shared: Path) -> tuple[list[dict], dict[str, str]]:
     for mesh_id in wanted:
         by_mesh.setdefault(mesh_id, snake(names[mesh_id]))
 
+    entry_terms: dict[str, list[str]] = defaultdict(list)
+    for row in _tsv(shared / "vocab" / "mesh2024_descriptor_terms.tsv.gz"):
+        # "Antibiotic" for Anti-Bacterial Agents; inverted forms ("Agents, Antibacterial") are never written.
+        if row["DescriptorUI"] in by_mesh and row["IsPermutedTermYN"] != "Y" and "," not in row["TermName"]:
+            entry_terms[row["DescriptorUI"]].append(row["TermName"])
+    for row in rows:
+        row["synonyms"] = entry_terms.get(row["mesh_id"], [])
     mesh_rows = []
     for mesh_id in sorted(wanted, key=lambda m: by_mesh[m]):
         if by_mesh[mesh_id] in {row["key"] for row in curated}:
@@ -113,6 +121,7 @@ def read_classes(shared: Path) -> tuple[list[dict], dict[str, str]]:
                 "parent_key": parent,
                 "mesh_id": mesh_id,
                 "source": "mesh",
+                "synonyms": entry_terms.get(mesh_id, []),
             }
         )
     return rows + mesh_rows, by_mesh
@@ -139,7 +148,7 @@ def build_drugs(shared: Path, class_of_action: dict[str, str], class_names: set[
     """Drugs by key: the curated table, then the dictionary, then MeSH descriptors left over."""
     drugs: dict[str, Drug] = {}
     curated_claims: dict[str, str] = {}  # synonym key -> curated drug that the table gives it to
-    for row in _tsv(SOURCES / "cancer_drug_classes.tsv"):
+    for row in (*_tsv(SOURCES / "cancer_drug_classes.tsv"), *_tsv(SOURCES / "other_drug_classes.tsv")):
         drug = Drug(key=name_key(row["name"]), name=row["name"], source="curated")
         drug.add_classes(row["class_keys"].split("|"))
         for synonym in filter(None, row["synonyms"].split("|")):
@@ -224,9 +233,12 @@ def resolve_synonym_conflicts(drugs: dict[str, Drug], curated_claims: dict[str, 
 
 def write_classes(rows: list[dict], path: Path) -> None:
     with open(path, "w", encoding="utf-8", newline="") as handle:
-        handle.write("key\tname\tparent_key\tmesh_id\tsource\n")
+        handle.write("key\tname\tparent_key\tmesh_id\tsource\tsynonyms\n")
         for row in rows:
-            handle.write(f"{row['key']}\t{row['name']}\t{row['parent_key']}\t{row['mesh_id']}\t{row['source']}\n")
+            synonyms = "|".join(dict.fromkeys(t for t in row["synonyms"] if name_key(t) != name_key(row["name"])))
+            handle.write(
+                f"{row['key']}\t{row['name']}\t{row['parent_key']}\t{row['mesh_id']}\t{row['source']}\t{synonyms}\n"
+            )
 
 
 def write_drugs(drugs: dict[str, Drug], path: Path) -> None:

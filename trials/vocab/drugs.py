@@ -3,7 +3,11 @@
 Pure functions: no ORM, no network. The vocabulary is read once (``drug_vocabulary()``); a name
 is looked up as written, then with its dose, salt, dosage form and trial wording ("monotherapy",
 "once daily dosing") taken off, then by its bracketed alternatives, then by the intervention's
-other names, then by the study's own MeSH intervention terms, and last by its INN stem.
+other names, then by the study's own MeSH intervention terms, then by its INN stem or the class its
+wording names. A name the vocabulary does not know that is a sponsor's development code
+("HB0030 injection", "LP-003 Dose 1") is a drug of its own, keyed by the code and still "unresolved"
+(no vocabulary lists it), with the class its record's wording gives it, provisionally
+(``record_text``).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from trials.choices import DRUG_LIKE_INTERVENTION_TYPES
 from trials.drugs import drug_names, is_placebo
 from trials.vocab.inn_stems import mentioned_classes, stem_classes
 from trials.vocab.keys import name_key
+from trials.vocab.record_text import described_classes, development_code, is_development_code, wording_classes
 from trials.vocab.regimens import regimen_drugs
 
 
@@ -33,7 +38,7 @@ _FOLDED = re.compile(r"[a-z0-9]+(?: [a-z0-9]+)*")  # already what name_key retur
 _LEADING_DOSE = re.compile(r"^\s*\d[\d.,]*\s*(?:mg|mcg|µg|ug|g|ml|iu|units?)\b", re.I)  # "5 mg Tadalafil"
 _HAS_DIGIT = re.compile(r"\d")
 _UNCLOSED = re.compile(r"[(\[（][^)\]）]*$")  # "folfiri (standard of care" once the splitter trimmed it
-_BRACKETED = re.compile(r"[(\[（]([^)\]）]*)[)\]）]")
+_BRACKETED = re.compile(r"[(\[（]([^)\]）]*)(?:[)\]）]|$)")  # "Exparel (bupivacaine liposome" once trimmed
 _DOSE = re.compile(r"\b\d[\d.,]*\s*(?:mg|mcg|µg|ug|g|ml|iu|units?|mg/kg|mg/m2|%)(?:/\w+)?\b.*$", re.I)
 # Words in front of a drug name that describe the route, timing or dose, not the drug.
 _LEADING = _words(
@@ -52,6 +57,12 @@ _TRAILING = _words(
     "weekly qd bid tid q3w q2w q4w level phase part cycle cycles mono single agent administration product "
     "drug"
 )
+# Words after a molecule that make it a target, not a drug: "topoisomerase I inhibitor".
+_TARGET_WORDS = _words("inhibitor inhibitors receptor receptors antagonist agonist pathway targeting targeted")
+# "AMG 355", "BI 764532", "CNTO 7160": a sponsor's prefix in capitals, a space, the number.
+_SPACED_CODE = re.compile(r"\b([A-Z]{2,5}) (\d{3,})\b")
+# After a code: its dose units ("MK-8237 6 DU") and trial wording.
+_CODE_TRAILING = _words("suspension single multiple du su au bau sq ir iu ppx")
 # Words that name no drug on their own, whatever the vocabulary's synonyms say.
 _GENERIC = _words(
     "therapy treatment chemotherapy cell cells injection vaccine antibody antibodies inhibitor blood "
@@ -69,6 +80,7 @@ class DrugClassInfo:
     parent_key: str | None
     mesh_id: str
     source: str
+    synonyms: tuple[str, ...] = ()  # MeSH entry terms: "Antibiotic" for Anti-Bacterial Agents
 
 
 @dataclass(frozen=True)
@@ -112,13 +124,23 @@ class DrugVocabulary:
                 if _HAS_DIGIT.search(key):
                     compact.setdefault(key.replace(" ", ""), index)
         self._by_compact = compact
+        # A class written where a drug goes ("Antibiotic", "Glucocorticoids", "PD-1 inhibitor").
+        self._class_by_name: dict[str, str] = {}
+        for info in classes.values():
+            for label in (info.name, *info.synonyms):
+                self._class_by_name.setdefault(name_key(label), info.key)
 
     @classmethod
     def from_files(cls, folder: Path = VOCAB_DIR) -> DrugVocabulary:
         with open(folder / "drug_classes.tsv", encoding="utf-8", newline="") as handle:
             classes = {
                 row["key"]: DrugClassInfo(
-                    row["key"], row["name"], row["parent_key"] or None, row["mesh_id"], row["source"]
+                    row["key"],
+                    row["name"],
+                    row["parent_key"] or None,
+                    row["mesh_id"],
+                    row["source"],
+                    tuple(filter(None, row["synonyms"].split("|"))),
                 )
                 for row in csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
             }
@@ -150,8 +172,13 @@ class DrugVocabulary:
         name: str,
         other_names: Iterable[str] = (),
         study_meshes: Iterable[tuple[str, str]] = (),
+        description: str = "",
+        arm_descriptions: Iterable[str] = (),
     ) -> list[ResolvedDrug]:
-        """The drugs an intervention names, with their classes; [] for what is not a drug."""
+        """The drugs an intervention names, with their classes; [] for what is not a drug.
+
+        ``description`` and ``arm_descriptions`` (the intervention's and its arms' text) only
+        classify a development code the vocabulary does not know."""
         kind = (intervention_type or "").upper().replace(" ", "_")
         genetic = kind == "GENETIC"
         if not (kind in _DRUG_LIKE or genetic) or is_placebo(name):
@@ -159,7 +186,8 @@ class DrugVocabulary:
         other_names = [n for n in other_names if n and not is_placebo(n)]
         study_meshes = list(study_meshes)
         parts = drug_names("DRUG", name)
-        drugs = [self._resolve_one(part, other_names if len(parts) == 1 else (), study_meshes) for part in parts]
+        texts = ([description] if len(parts) == 1 else []), list(arm_descriptions)
+        drugs = [self._resolve_one(part, other_names if len(parts) == 1 else (), study_meshes, texts) for part in parts]
         if len(parts) > 1 and any(d[0].via == "unresolved" for d in drugs):
             # "tegafur, gimeracil and oteracil": the whole name may be one product.
             whole = self.lookup(name)
@@ -174,7 +202,11 @@ class DrugVocabulary:
         return found
 
     def _resolve_one(
-        self, part: str, other_names: Sequence[str], study_meshes: list[tuple[str, str]]
+        self,
+        part: str,
+        other_names: Sequence[str],
+        study_meshes: list[tuple[str, str]],
+        texts: tuple[list[str], list[str]] = ([], []),
     ) -> list[ResolvedDrug]:
         regimen = next(filter(None, map(regimen_drugs, [part, *_candidates(part)[:3]])), ())
         if regimen and self.lookup(part) is None:
@@ -187,13 +219,48 @@ class DrugVocabulary:
         if drug is not None and drug.class_keys:
             return [drug]
         classes = (
-            stem_classes(part) or next(filter(None, map(stem_classes, other_names)), ()) or mentioned_classes(part)
+            stem_classes(part)
+            or next(filter(None, map(stem_classes, other_names)), ())
+            or mentioned_classes(part)
+            or (() if drug is not None else self._named_class(part))
         )
         if drug is not None and classes:  # known drug, class unknown: the stem's guess, for review
             return [replace(drug, class_keys=classes, provisional=True)]
+        if drug is not None:
+            return [drug]
+        code, aliases, own = _code_of(part, other_names)
+        name = code if code and own else part  # "LP-003 Dose 1" is LP-003; "Denikitug" keeps its INN
+        if classes:
+            synonyms = tuple(n for n in dict.fromkeys((part, *aliases, *other_names)) if name_key(n) != name_key(name))
+            return [ResolvedDrug(name_key(name), name, "", synonyms, classes, "inn_stem", True)]
+        if code:
+            wording = [n for n in (part, *other_names) if not is_development_code(n)]
+            classes = described_classes(code, wording, *texts, names_other_drug=self._names_a_drug)
+            synonyms = tuple(n for n in dict.fromkeys((part, *aliases, *other_names)) if name_key(n) != name_key(code))
+            return [ResolvedDrug(name_key(code), code, "", synonyms, classes, "unresolved", bool(classes))]
+        classes = next(filter(None, map(wording_classes, other_names)), ())
         if classes:
             return [ResolvedDrug(name_key(part), part, "", tuple(other_names), classes, "inn_stem", True)]
-        return [drug or _unresolved(part)]
+        return [_unresolved(part)]
+
+    def _named_class(self, part: str) -> tuple[str, ...]:
+        """The class a name is written as: "Antibiotic", "anti-emetics", "Corticosteroids"."""
+        for key in _candidates(part)[:3]:
+            for probe in (key, key[:-1] if key.endswith("s") else f"{key}s"):
+                if probe in self._class_by_name:
+                    return (self._class_by_name[probe],)
+        return ()
+
+    def _names_a_drug(self, text: str) -> bool:
+        """Whether ``text`` names a drug the vocabulary knows by a one-word name ("pembrolizumab");
+        targets written as words ("topoisomerase I inhibitor", "IL-10 receptor") are not drugs here."""
+        words = name_key(text).split()
+        for word, after in zip(words, [*words[1:], ""], strict=True):
+            if len(word) < 6 or word in _GENERIC or word in _TRAILING or after in _TARGET_WORDS:
+                continue
+            if self._by_name.get(word) is not None or self._by_synonym.get(word) is not None:
+                return True
+        return False
 
     def _from_study_mesh(self, part: str, other_names: Sequence[str], study_meshes) -> ResolvedDrug | None:
         """The study's MeSH intervention term that names this part (CT.gov mapped it; we did not)."""
@@ -235,6 +302,32 @@ class DrugVocabulary:
 
 def _unresolved(name: str) -> ResolvedDrug:
     return ResolvedDrug(name_key(name), name, "", (), (), "unresolved", False)
+
+
+def _code_of(part: str, other_names: Sequence[str]) -> tuple[str, list[str], bool]:
+    """The development code a name (or else one of its other names) is, the codes written beside
+    it, and whether the name itself is the code: "LP-003 Dose 1 (Single)" -> LP-003;
+    "DB-1311/BNT324" -> DB-1311, [BNT324]; "Gadoquatrane (BAY1747846)" -> BAY1747846."""
+    for own, text in ((True, part), *((False, other) for other in other_names)):
+        plain = _UNCLOSED.sub(" ", _BRACKETED.sub(" ", text))
+        words = _SPACED_CODE.sub(r"\1-\2", _DOSE.sub("", _LEADING_DOSE.sub("", plain))).replace("/", " ").split()
+        while words and (name_key(words[0]) in _LEADING or not name_key(words[0])):
+            words.pop(0)
+        while words and _trailing_word(words[-1]):
+            words.pop()
+        codes = [development_code(word) for word in words]
+        if codes and all(codes):  # "DB-1311 BNT324": one product under two codes
+            aliases = [c for c in map(development_code, _BRACKETED.findall(text)) if c]
+            return codes[0], [*codes[1:], *aliases], own
+        bracketed = [development_code(inner) for inner in _BRACKETED.findall(text)]
+        if own and bracketed and bracketed[0]:
+            return bracketed[0], [], True
+    return "", [], False
+
+
+def _trailing_word(word: str) -> bool:
+    key = name_key(word)
+    return not any(ch.isalpha() for ch in key) or key in _TRAILING or key in _GENERIC or key in _CODE_TRAILING
 
 
 def _candidates(name: str) -> list[str]:

@@ -90,6 +90,30 @@ _CLASS_MENTIONS: tuple[tuple[re.Pattern, tuple[str, ...]], ...] = tuple(
         (r"\bplatinum\b", ("platinum_compound",)),
         (r"\bdendritic cell\b.*\bvaccine\b|\btumou?r lysate\b", ("cancer_vaccine",)),
         (r"\bnk cells?\b|\bnatural killer\b", ("cell_therapy",)),
+        # Products named by kind: allergen extracts (by their source or by the WHO/IUIS allergen
+        # name, "Bet v 1", "Phl p 5"), cell products, herbal medicines, probiotics.
+        (
+            r"\ballergens?\b|\ballergenic\b|\ballergy (?:immunotherapy|vaccination|vaccines?|shots?|drops|tablets?)\b"
+            r"|\ballergoids?\b|\b(?:slit|scit|oit|epit|ilit|ait)\b|\b(?:sublingual|subcutaneous|oral"
+            r"|epicutaneous|peanut|ragweed|grass|birch|pollen|mite|cockroach) immuno ?therapy\b"
+            r"|\b(?:pollen|grass(?:es)?|birch|ragweed|mites?|hdm|peanut|cockroach|cat dander|milk protein|tree)"
+            r" (?:\w+ )?(?:extracts?|tablets?"
+            r"|drops|allergoids?|vaccination)\b|\br?(?:bet|phl|der|fel|ara|cry|amb|ole|par|bla|alt|api|ves|pru|mal|lol"
+            r"|cyn|equ|cor|aln|que|art|gal) [a-z] ?\d+[a-z]?\b",
+            ("allergen_immunotherapy",),
+        ),
+        (
+            r"\bstem cells?\b|\bmscs?\b|\bmesenchymal\b|\bstromal vascular fraction\b|\bmononucle[a-z]* cells\b"
+            r"|\bbmmcs?\b|\bt (?:lymphocytes?|cells?) (?:injection|infusion|product|therapy|suspension)\b"
+            r"|\bplasmablasts\b|\bwharton s? jelly\b",
+            ("cell_therapy",),
+        ),
+        (
+            r"\bherbal\b|\btraditional (?:chinese )?medicine\b|\bchinese medicine\b|\btcm\b|\bdecoction\b|\bkampo\b"
+            r"|\b[a-z]+ (?:tang|san)\b|\bhomeopathic\b",
+            ("herbal_medicine",),
+        ),
+        (r"\bprobiotics?\b|\bprebiotics?\b|\blactobacill[a-z]*\b|\bbifidobacter[a-z]*\b", ("probiotic",)),
         # Last: a named family above ("platinum-based chemotherapy") is the more specific answer.
         (r"\bchemotherapy\b|\bchemo\b", ("chemotherapy",)),
         (r"\bhormon(?:e|al) therapy\b|\bendocrine therapy\b|\bandrogen deprivation\b", ("hormone_therapy",)),

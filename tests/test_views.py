@@ -45,7 +45,7 @@ def test_list_shows_every_trial_newest_first_with_its_facts(client, catalogue):
     assert response.status_code == 200
     assert listed_ids(response) == NEWEST_FIRST
     html = response.content.decode()
-    assert "8 trials, most recently updated first." in html
+    assert "<strong>8</strong> trials, most recently updated first." in html
     trial = trial_of("NCT05417321")
     assert f'href="{reverse("trials:detail", args=[trial.pk])}"' in html
     assert "A Study Evaluating the Safety and Efficacy of HB0036 in Subjects With Advanced Solid Tumor" in html
@@ -258,11 +258,14 @@ def test_source_text_is_escaped_never_markup(client, import_paths, ctgov_fixture
 @pytest.mark.parametrize("size", [1, len(NEWEST_FIRST)])
 def test_list_page_query_count(client, import_studies, django_assert_num_queries, size):
     import_studies(*NEWEST_FIRST[:size])
-    # 1. count of the trials (paginator)
-    # 2. the page of trials, joined to their lead sponsors
-    # 3. registry ids of the page's trials (prefetch)
-    # 4. conditions of the page's trials (prefetch)
-    with django_assert_num_queries(4):
+    # 1. the number of results and every facet's counts (one query, as nothing is ticked)
+    # 2. the drug class tree (labels of the drug class facet)
+    # 3. the names of the listed drugs (labels of the drug facet)
+    # 4. the page of trials, joined to their lead sponsors
+    # 5. registry ids of the page's trials (prefetch)
+    # 6. conditions of the page's trials (prefetch)
+    # 7. the page's drugs               8. their classes (prefetch)
+    with django_assert_num_queries(8):
         response = client.get(LIST_URL)
     assert len(response.context["page"].object_list) == size
 
@@ -271,8 +274,9 @@ def test_list_page_query_count(client, import_studies, django_assert_num_queries
 def test_search_query_count(client, import_studies, django_assert_num_queries, size):
     import_studies(*NEWEST_FIRST[:size])
     # 1. is the query a registry id? (no)
-    # 2.-5. as for the list: count, page of trials with sponsors, registry ids, conditions
-    with django_assert_num_queries(5):
+    # 2.-9. as for the list page
+    # 10. the matched words highlighted in the page's titles and summaries
+    with django_assert_num_queries(10):
         response = client.get(LIST_URL, {"q": "glioma"})
     assert listed_ids(response) == ["NCT06482905"]
 
@@ -313,8 +317,10 @@ def test_base_layout_is_accessible_and_self_contained(client, db):
     assert '<label for="search-q">Search trials</label>' in html
     assert "Data: ClinicalTrials.gov (U.S. National Library of Medicine)" in html
     assert 'href="/static/css/portal.css"' in html
-    # No external resources and no scripts.
-    assert "<script" not in html
+    # No external resources; the one script is our own static file (no inline script: the
+    # pages work without it and keep to a strict Content Security Policy).
+    assert html.count("<script") == 1
+    assert '<script src="/static/js/search.js" defer></script>' in html
     assert "//fonts." not in html and "cdn" not in html.lower()
 
 

@@ -28,7 +28,7 @@ from trials.models import (
     TrialChange,
     TrialCondition,
 )
-from trials.search import refresh_search_vectors
+from trials.search_index import refresh_search_index
 
 # The part of a trial each child model belongs to, for edits made through inlines or part pages.
 PART_OF_MODEL = {
@@ -127,7 +127,7 @@ def merge_trials(keep: Trial, other: Trial, user) -> Trial:
         RegistryId.objects.bulk_create(
             RegistryId(trial=keep, scheme=s, value=v, issuer=i) for s, v, i in other_ids if (s, v, i) not in existing
         )
-        refresh_search_vectors([keep.pk])
+        refresh_search_index([keep.pk])
         TrialChange.objects.create(
             trial=keep,
             changed_by=user,

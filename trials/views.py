@@ -1,29 +1,72 @@
-"""Public HTML pages: the trial list (search) and one trial's page."""
+"""Public HTML pages: the search page (results, facets, near me) and one trial's page."""
 
 from django.conf import settings
-from django.core.paginator import Paginator
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_safe
 
 from trials import selectors
+from trials.facets import search_url
+from trials.filters import DEFAULT_RADIUS_KM, SORTS, url_value
+from trials.near import place_index
+from trials.search_results import search
 from trials.trial_json import trial_queryset
+
+RADIUS_CHOICES = (10, 25, 50, 100, 250, 500, 1000)
 
 
 @require_safe
 def trial_list(request):
     text = selectors.clean_query_text(request.GET.get("q", ""))
-    if text:
+    if text and len(request.GET) == 1:
         # A query that is exactly a registry id goes straight to that trial.
         trial_id = selectors.registry_trial_id(text)
         if trial_id is not None:
             return redirect("trials:detail", identifier=trial_id)
-    trials = selectors.trial_list(text)
-    # get_page() turns a non-numeric page into the first and an out-of-range one into the last.
-    page = Paginator(trials, settings.TRIALS_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "trials/trial_list.html", {"page": page, "query": text})
+    results = search(
+        request.GET,
+        page_number=request.GET.get("page"),
+        per_page=settings.TRIALS_PAGE_SIZE,
+        url=lambda params: search_url(request.path, params),
+    )
+    filterset = results.filterset
+    params = filterset.params()
+    my_age = next((v for v in filterset.selected("age") if isinstance(v, float)), None)
+    # The refine form edits these; every other parameter rides along hidden.
+    edited = {"near", "radius_km", "sort", "sex", "healthy_volunteers", "page"}
+    hidden = [
+        (name, value)
+        for name, values in params.items()
+        if name not in edited
+        for value in values
+        if not (name == "age" and value == url_value(my_age))
+    ]
+    context = {
+        "results": results,
+        "page": results.page,
+        "query": filterset.text,
+        "params": params,
+        "hidden_params": hidden,
+        "sorts": [(key, label) for key, label in SORTS.items() if key != "distance" or filterset.origin],
+        "sort": filterset.sort_order,
+        "radius_choices": RADIUS_CHOICES,
+        "radius": filterset.radius if "radius_km" in filterset.values else DEFAULT_RADIUS_KM,
+        "my_age": url_value(my_age) if my_age is not None else "",
+    }
+    return render(request, "trials/trial_list.html", context)
 
 
 @require_safe
 def trial_detail(request, identifier: str):
     trial = selectors.trial_by_identifier(trial_queryset(), identifier)
     return render(request, "trials/trial_detail.html", {"trial": trial})
+
+
+@require_safe
+def place_suggestions(request):
+    """Typeahead for "near me": places whose name starts with ``q``, largest first."""
+    text = selectors.clean_query_text(request.GET.get("q", ""))[:100]
+    places = place_index().suggest(text) if len(text) >= 2 else []
+    return JsonResponse(
+        {"places": [{"label": p.label, "latitude": p.latitude, "longitude": p.longitude} for p in places]}
+    )

@@ -28,7 +28,7 @@ from trials.models import (
     TrialChange,
     TrialCondition,
 )
-from trials.search import refresh_search_vectors
+from trials.search_index import refresh_search_index
 from trials.selectors import HEAVY_TRIAL_FIELDS
 from trials.templatetags.trial_format import phase_label
 
@@ -214,7 +214,7 @@ class TrialAdmin(ChangeListDeferMixin, ModelAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         # An edited trial must be found by its new words at once, as after an import.
-        refresh_search_vectors([form.instance.pk])
+        refresh_search_index([form.instance.pk])
         if change:
             changes = _changes(form, formsets)
             if changes:

@@ -24,7 +24,7 @@ from trials.ingest.records import ParseError, RawSource, RegistryId, TrialRecord
 from trials.ingest.trial_writer import curated_source_values, write_trial
 from trials.models import ImportOutcome, ImportRun, SourceRecord, Trial, TrialChange
 from trials.models import RegistryId as RegistryIdRow
-from trials.search import refresh_search_vectors
+from trials.search_index import refresh_search_index
 
 log = logging.getLogger(__name__)
 Outcome = ImportOutcome.Outcome
@@ -151,7 +151,7 @@ def apply_sources(
     for key, value in curated_source_values(trial, merged_record, curated).items():
         trial.curated_fields[key]["source_value"] = value
     write_trial(trial, merged_record, registry_ids, keep=curated, is_new=created)
-    refresh_search_vectors([trial.pk])
+    refresh_search_index([trial.pk])
     changed = sorted(key for key in set(merged) | set(old) if merged.get(key) != old.get(key))
     if not created and changed:
         TrialChange.objects.create(

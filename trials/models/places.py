@@ -33,6 +33,8 @@ class Site(models.Model):
         indexes = [
             # Country facet counts and the country filter.
             models.Index(fields=["country_code", "trial"], name="site_country_idx"),
+            # "Near me": sites inside the search circle's bounding box, before the exact distance.
+            models.Index(fields=["latitude", "longitude"], name="site_coordinates_idx"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["trial", "position"], name="site_position_uniq"),

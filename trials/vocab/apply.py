@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from trials.models import Condition, Drug, Site, Trial, TrialCondition
-from trials.search import refresh_search_vectors
+from trials.search_index import refresh_search_index
 from trials.vocab.curation import condition_mapped, fold_drugs_into
 from trials.vocab.drugs import drug_vocabulary
 from trials.vocab.places import gazetteer
@@ -34,8 +34,7 @@ def apply_vocabulary() -> Applied:
         applied.conditions_mapped = _conditions()
         applied.sites_placed = _sites()
     trial_ids = list(Trial.objects.values_list("pk", flat=True))
-    for start in range(0, len(trial_ids), 1000):
-        refresh_search_vectors(trial_ids[start : start + 1000])
+    refresh_search_index(trial_ids)
     applied.trials_refreshed = len(trial_ids)
     return applied
 

@@ -69,6 +69,7 @@ class ConditionVocabulary:
         self._by_key: dict[str, list[str]] = {}  # folded name or entry term -> descriptor ids
         self._by_tree: dict[str, str] = {}
         self._keys_of: dict[str, set[str]] = {}
+        self._children: dict[str, list[str]] | None = None  # built on first use (facet drill-down)
         with gzip.open(conditions, "rt", encoding="utf-8") as handle:
             next(handle)
             for line in handle:
@@ -156,6 +157,33 @@ class ConditionVocabulary:
                     found[parent] = distance
         ordered = sorted(found, key=lambda parent: (found[parent], self._descriptors[parent][0]))
         return [(parent, self._descriptors[parent][0]) for parent in ordered]
+
+    def name(self, mesh_id: str) -> str:
+        found = self._descriptors.get(self.canonical_id(mesh_id))
+        return found[0] if found else mesh_id
+
+    def roots(self) -> list[str]:
+        """The descriptors at the top of the tree (Neoplasms C04, Mental Disorders F03 ...)."""
+        return [mesh_id for tree, mesh_id in sorted(self._by_tree.items()) if "." not in tree]
+
+    def children(self, mesh_id: str) -> list[str]:
+        """The descriptors one level under this one, under any of its tree numbers."""
+        if self._children is None:
+            self._children = {}
+            for tree, child in self._by_tree.items():
+                parent = self._by_tree.get(tree.rpartition(".")[0]) if "." in tree else None
+                if parent and child not in self._children.setdefault(parent, []):
+                    self._children[parent].append(child)
+        return self._children.get(self.canonical_id(mesh_id), [])
+
+    def path(self, mesh_id: str) -> list[str]:
+        """The headings from the top of the tree down to this descriptor, along its first tree number."""
+        mesh_id = self.canonical_id(mesh_id)
+        if mesh_id not in self._descriptors:
+            return []
+        parts = self._descriptors[mesh_id][1][0].split(".")
+        heads = (".".join(parts[:n]) for n in range(1, len(parts) + 1))
+        return [self._by_tree[head] for head in heads if head in self._by_tree]
 
     def _mesh_keys(self, mesh_id: str, mesh_term: str) -> set[str]:
         return self._keys_of.get(mesh_id) or {name_key(mesh_term)}

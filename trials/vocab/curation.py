@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from trials.models import Condition, Drug, Intervention, TrialCondition
-from trials.search import refresh_search_vectors
+from trials.search_index import refresh_search_index
 from trials.vocab.keys import name_key
 from trials.vocab.rows import refresh_condition_search_text, refresh_drug_search_text
 
@@ -32,7 +32,7 @@ def drug_curated(drug: Drug) -> list[int]:
         drug.via, drug.needs_review, drug.name_keys = Drug.Resolution.CURATOR, False, keys
         refresh_drug_search_text([drug])
         trial_ids = list(Intervention.objects.filter(drugs=drug).values_list("trial_id", flat=True).distinct())
-        refresh_search_vectors(trial_ids)
+        refresh_search_index(trial_ids)
     return trial_ids
 
 
@@ -67,7 +67,7 @@ def condition_mapped(condition: Condition, mesh_id: str, *, by_curator: bool = T
             target.aliases = aliases
             condition.delete()
         refresh_condition_search_text([target])
-        refresh_search_vectors(
+        refresh_search_index(
             list(TrialCondition.objects.filter(condition=target).values_list("trial_id", flat=True).distinct())
         )
     return target

@@ -1,0 +1,55 @@
+"""An Atom feed for any search: "new and updated trials matching this", newest update first.
+
+Source text is data: titles go out as plain text and summaries escaped, so a feed reader that
+renders the summary as HTML shows a ``<script>`` in a sponsor's text as text.
+"""
+
+from __future__ import annotations
+
+from django.contrib.syndication.views import Feed
+from django.db.models import F
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
+
+from trials.facets import search_url
+from trials.filters import TrialFilterSet
+from trials.models import Trial
+
+ITEMS = 50
+_ITEM_FIELDS = ("brief_title", "official_title", "brief_summary", "created_at", "updated_at", "last_update_date")
+
+
+class SearchFeed(Feed):
+    feed_type = Atom1Feed
+
+    def get_object(self, request, *args, **kwargs):
+        return TrialFilterSet(request.GET)
+
+    def title(self, filterset: TrialFilterSet) -> str:
+        return f"Trials matching “{filterset.text}”" if filterset.text else "Clinical trials: new and updated"
+
+    def link(self, filterset: TrialFilterSet) -> str:
+        return search_url(reverse("trials:list"), filterset.params())
+
+    def subtitle(self, filterset: TrialFilterSet) -> str:
+        return "New and updated trials matching this search, most recently updated first."
+
+    def items(self, filterset: TrialFilterSet):
+        trials = filterset.filter_queryset(Trial.objects.only(*_ITEM_FIELDS))
+        return trials.order_by(F("last_update_date").desc(nulls_last=True), "-id")[:ITEMS]
+
+    def item_title(self, trial: Trial) -> str:
+        return str(trial)
+
+    def item_description(self, trial: Trial) -> str:
+        return escape(trial.brief_summary[:1000])
+
+    def item_link(self, trial: Trial) -> str:
+        return reverse("trials:detail", args=[trial.pk])
+
+    def item_updateddate(self, trial: Trial):
+        return trial.updated_at
+
+    def item_pubdate(self, trial: Trial):
+        return trial.created_at

@@ -1,0 +1,121 @@
+"""Keeping each trial's search document current: its weighted text vector and its facet columns.
+
+Called explicitly after anything writes a trial or the vocabulary rows its document reads (the
+loader, curators' edits in admin, vocabulary curation, ``apply_vocabulary``); never from signals
+and never per request. Both parts are rebuilt from the trial's rows in a few statements for any
+number of trials.
+
+Weights follow ClinicalTrials.gov's own ranking: identifiers and acronym (A) > titles (A) >
+conditions, interventions and drugs (B) > keywords and brief summary (C) > detailed
+description and eligibility criteria (D). Synonyms work at index time: a drug's text holds its
+brand names, codes and classes with their parents, a condition's its MeSH heading, entry terms,
+abbreviations and the headings above it (``Drug.search_text``, ``Condition.search_text``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import connection
+
+from trials.search import SEARCH_CONFIG
+from trials.vocab.conditions import condition_vocabulary
+
+# One UPDATE rebuilds the vectors of the given trials from their rows and children.
+_VECTOR_SQL = f"""
+UPDATE trials_trial AS t SET search_vector =
+    setweight(to_tsvector('simple', coalesce((
+        SELECT string_agg(r.value, ' ') FROM trials_registryid r WHERE r.trial_id = t.id), '')
+        || ' ' || t.acronym), 'A')
+ || setweight(to_tsvector('{SEARCH_CONFIG}', t.brief_title || ' ' || t.official_title || ' ' || t.acronym), 'A')
+ || setweight(to_tsvector('{SEARCH_CONFIG}', coalesce((
+        SELECT string_agg(tc.source_term || ' ' || c.name || ' ' || c.search_text, ' ')
+        FROM trials_trialcondition tc JOIN trials_condition c ON c.id = tc.condition_id
+        WHERE tc.trial_id = t.id), '')
+     || ' ' || coalesce((
+        SELECT string_agg(i.name || ' ' || array_to_string(i.other_names, ' '), ' ')
+        FROM trials_intervention i WHERE i.trial_id = t.id), '')
+     || ' ' || coalesce((
+        SELECT string_agg(DISTINCT d.name || ' ' || d.search_text, ' ')
+        FROM trials_intervention i
+        JOIN trials_intervention_drugs idr ON idr.intervention_id = i.id
+        JOIN trials_drug d ON d.id = idr.drug_id
+        WHERE i.trial_id = t.id), '')), 'B')
+ || setweight(to_tsvector('{SEARCH_CONFIG}', array_to_string(t.keywords, ' ') || ' ' || t.brief_summary), 'C')
+ || setweight(to_tsvector('{SEARCH_CONFIG}', t.detailed_description || ' ' || t.eligibility_criteria), 'D')
+WHERE t.id = ANY(%s)
+"""
+
+# The facet columns that SQL alone can derive: sponsor class, drugs, drug classes with every
+# class above them (a recursive walk up the class tree), intervention types, site countries.
+_FACETS_SQL = """
+UPDATE trials_trial AS t SET
+    facet_sponsor_class = coalesce(
+        (SELECT o.agency_class FROM trials_organization o WHERE o.id = t.lead_sponsor_id), ''),
+    facet_drugs = ARRAY(
+        SELECT DISTINCT d.key FROM trials_intervention i
+        JOIN trials_intervention_drugs idr ON idr.intervention_id = i.id
+        JOIN trials_drug d ON d.id = idr.drug_id
+        WHERE i.trial_id = t.id ORDER BY 1),
+    facet_drug_classes = ARRAY(
+        WITH RECURSIVE up(id) AS (
+            SELECT dc.drugclass_id FROM trials_intervention i
+            JOIN trials_intervention_drugs idr ON idr.intervention_id = i.id
+            JOIN trials_drug_classes dc ON dc.drug_id = idr.drug_id
+            WHERE i.trial_id = t.id
+            UNION
+            SELECT c.parent_id FROM trials_drugclass c JOIN up ON c.id = up.id WHERE c.parent_id IS NOT NULL
+        )
+        SELECT DISTINCT c.key FROM trials_drugclass c JOIN up ON c.id = up.id ORDER BY 1),
+    facet_intervention_types = ARRAY(
+        SELECT DISTINCT i.type FROM trials_intervention i WHERE i.trial_id = t.id AND i.type <> '' ORDER BY 1),
+    facet_countries = ARRAY(
+        SELECT DISTINCT s.country_code FROM trials_site s
+        WHERE s.trial_id = t.id AND s.country_code <> '' ORDER BY 1)
+WHERE t.id = ANY(%s)
+"""
+
+# The MeSH condition descriptors a trial names: CT.gov's own (derivedSection) and those its
+# conditions were mapped to (by the vocabulary or a curator).
+_CONDITION_IDS_SQL = """
+SELECT m.trial_id, m.mesh_id FROM trials_trialmeshterm m
+WHERE m.trial_id = ANY(%s) AND m.branch = 'CONDITION' AND m.mesh_id <> ''
+UNION
+SELECT tc.trial_id, c.mesh_id FROM trials_trialcondition tc JOIN trials_condition c ON c.id = tc.condition_id
+WHERE tc.trial_id = ANY(%s) AND c.mesh_id <> ''
+"""
+
+_SET_CONDITIONS_SQL = """
+UPDATE trials_trial AS t SET facet_conditions = string_to_array(v.joined, ' ')
+FROM unnest(%s::bigint[], %s::text[]) AS v(id, joined)
+WHERE t.id = v.id
+"""
+
+_BATCH = 1000
+
+
+def refresh_search_index(trial_ids: Iterable[int]) -> None:
+    """Rebuild the search vector and facet columns of these trials (a few queries per 1,000)."""
+    trial_ids = list(trial_ids)
+    for start in range(0, len(trial_ids), _BATCH):
+        batch = trial_ids[start : start + _BATCH]
+        with connection.cursor() as cursor:
+            cursor.execute(_VECTOR_SQL, [batch])
+            cursor.execute(_FACETS_SQL, [batch])
+            _refresh_conditions(cursor, batch)
+
+
+def _refresh_conditions(cursor, trial_ids: list[int]) -> None:
+    """facet_conditions: each descriptor in MeSH's own id form, with every heading above it.
+
+    Done in Python because the tree lives in the vocabulary file, not in the database; CT.gov
+    writes old ids padded to nine digits, which ``canonical_id`` undoes so each descriptor counts once.
+    """
+    vocabulary = condition_vocabulary()
+    found: dict[int, set[str]] = {trial_id: set() for trial_id in trial_ids}
+    cursor.execute(_CONDITION_IDS_SQL, [trial_ids, trial_ids])
+    for trial_id, mesh_id in cursor.fetchall():
+        mesh_id = vocabulary.canonical_id(mesh_id)
+        found[trial_id].add(mesh_id)
+        found[trial_id].update(parent for parent, _ in vocabulary.ancestors(mesh_id))
+    cursor.execute(_SET_CONDITIONS_SQL, [list(found), [" ".join(sorted(ids)) for ids in found.values()]])

@@ -140,3 +140,18 @@ def ctgov_replay(settings, monkeypatch):
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+# Real CT.gov studies: eight in tests/fixtures/ctgov_api_v2, three in tests/fixtures/vocab_studies.
+SEARCH_STUDIES = sorted(
+    [p.stem for p in (FIXTURES / "ctgov_api_v2").glob("NCT*.json")]
+    + [p.stem for p in (FIXTURES / "vocab_studies").glob("NCT*.json")]
+)
+
+
+@pytest.fixture
+def search_catalogue(import_paths):
+    """The eleven fixture studies imported: the catalogue the search tests ask questions of."""
+    run = import_paths(*(FIXTURES / "ctgov_api_v2").glob("NCT*.json"), FIXTURES / "vocab_studies")
+    assert (run.created, run.failed) == (len(SEARCH_STUDIES), 0)
+    return run

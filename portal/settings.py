@@ -25,6 +25,9 @@ INSTALLED_APPS = [
     "django_filters",
     "django_tasks",
     "django_tasks_db",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files served from our static files, not a CDN
     "trials",
 ]
 
@@ -115,6 +118,33 @@ LOGGING = {
 }
 
 TRIALS_PAGE_SIZE = envint("TRIALS_PAGE_SIZE", 20)
+
+# The JSON API (trials/api/): public and read-only, JSON only; no sessions, so no CSRF and no
+# query for a user. A search page holds TRIALS_PAGE_SIZE trials unless ``page_size`` asks (up to 100).
+REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "trials.api.views.error_as_json",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Trial Portal API",
+    "DESCRIPTION": "Search the catalogue of clinical trials with the search page's filters and facets, "
+    "and read each trial's canonical JSON. Data: ClinicalTrials.gov (U.S. National Library of Medicine).",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SORT_OPERATION_PARAMETERS": False,  # the FilterSet's order: q first
+    "ENUM_NAME_OVERRIDES": {
+        "AgencyClassEnum": "trials.choices.AgencyClass",
+        "ActualOrEstimatedEnum": "trials.choices.ActualOrEstimated",
+        "SiteStatusEnum": "trials.choices.RecruitmentStatus",
+    },
+}
 
 # ClinicalTrials.gov API v2, read by ``import_trials --ctgov`` / ``--ctgov-since``. Tests point it at a local replay.
 CTGOV_API_URL = envurl("CTGOV_API_URL", "https://clinicaltrials.gov/api/v2")

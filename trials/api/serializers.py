@@ -1,0 +1,174 @@
+"""What the search API returns: the envelope (count, paging links, facets, notices) and a compact
+summary of each listed trial. They read what ``search_results.search`` fetched and attached, so
+serializing a page runs no query of its own.
+"""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from trials import choices
+from trials.models import RegistryId, Trial
+from trials.trial_json import _date
+
+SUMMARY_DATES = ("start", "primary_completion", "completion", "last_update")
+
+
+class OptionalChoiceField(serializers.ChoiceField):
+    """A CT.gov enum value, or null where the source states none (the trial JSON's convention)."""
+
+    def __init__(self, choices, **kwargs):
+        super().__init__(choices, allow_null=True, **kwargs)
+
+    def to_representation(self, value):
+        return value or None
+
+
+class RegistryIdSerializer(serializers.Serializer):
+    scheme = serializers.ChoiceField(RegistryId.Scheme.choices)
+    value = serializers.CharField()
+
+
+class DrugClassSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text="What the `drug_class` filter takes")
+    name = serializers.CharField()
+
+
+class DrugSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text="What the `drug` filter takes")
+    name = serializers.CharField()
+    classes = DrugClassSerializer(many=True)
+
+
+class SponsorSerializer(serializers.Serializer):
+    name = serializers.CharField()
+
+    def get_fields(self):
+        fields = super().get_fields()
+        # "class" as in the trial JSON; a reserved word cannot be a declared attribute.
+        fields["class"] = OptionalChoiceField(choices.AgencyClass.choices, source="agency_class")
+        return fields
+
+
+class EnrollmentSerializer(serializers.Serializer):
+    count = serializers.IntegerField(source="enrollment_count", allow_null=True)
+    type = OptionalChoiceField(choices.ActualOrEstimated.choices, source="enrollment_type")
+
+
+class PartialDateSerializer(serializers.Serializer):
+    date = serializers.CharField(help_text="At the precision the source gave: `2024`, `2024-09` or `2024-09-04`")
+    type = OptionalChoiceField(choices.ActualOrEstimated.choices)
+
+
+class DatesSerializer(serializers.Serializer):
+    def get_fields(self):
+        return {name: PartialDateSerializer(allow_null=True) for name in SUMMARY_DATES}
+
+
+class NearestSiteSerializer(serializers.Serializer):
+    facility = serializers.CharField()
+    city = serializers.CharField()
+    state = serializers.CharField()
+    country = serializers.CharField(help_text="As the source wrote it")
+    status = OptionalChoiceField(choices.RecruitmentStatus.choices)
+    distance_km = serializers.SerializerMethodField()
+
+    def get_distance_km(self, site) -> float:
+        return round(site.distance, 1)
+
+
+class HighlightSerializer(serializers.Serializer):
+    title = serializers.CharField(help_text="HTML: the title escaped, the matched words in `<mark>`")
+    summary = serializers.CharField(help_text="HTML: an excerpt of the summary, escaped, matches in `<mark>`")
+
+
+# Reads a trial from ``search()``: registry ids and conditions prefetched, ``listed_drugs``,
+# ``nearest_site`` and the highlights attached.
+class TrialSummarySerializer(serializers.Serializer):
+    """One trial of the results, in short; `api_url` gives its whole JSON."""
+
+    id = serializers.IntegerField()
+    nct_id = serializers.SerializerMethodField()
+    registry_ids = RegistryIdSerializer(many=True)
+    brief_title = serializers.CharField()
+    acronym = serializers.SerializerMethodField()
+    overall_status = OptionalChoiceField(choices.OverallStatus.choices)
+    phases = serializers.ListField(child=serializers.ChoiceField(choices.Phase.choices))
+    study_type = OptionalChoiceField(choices.StudyType.choices)
+    conditions = serializers.SerializerMethodField()
+    drugs = DrugSerializer(many=True, source="listed_drugs")
+    sponsor = SponsorSerializer(source="lead_sponsor", allow_null=True)
+    enrollment = EnrollmentSerializer(source="*")
+    dates = serializers.SerializerMethodField()
+    has_results = serializers.BooleanField(allow_null=True)
+    nearest_site = NearestSiteSerializer(
+        allow_null=True, help_text="The nearest site within the radius when `near` is given; else null"
+    )
+    highlight = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField()
+    api_url = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_nct_id(self, trial: Trial):
+        return next((r.value for r in trial.registry_ids.all() if r.scheme == RegistryId.Scheme.NCT), None)
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_acronym(self, trial: Trial):
+        return trial.acronym or None
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField(), help_text="As the source words them"))
+    def get_conditions(self, trial: Trial):
+        return [tc.source_term for tc in trial.trial_conditions.all()]
+
+    @extend_schema_field(DatesSerializer)
+    def get_dates(self, trial: Trial):
+        return {name: _date(trial, name) for name in SUMMARY_DATES}
+
+    @extend_schema_field(HighlightSerializer(allow_null=True, help_text="With `q`: the matched words marked"))
+    def get_highlight(self, trial: Trial):
+        if trial.title_html is None:
+            return None
+        return {"title": str(trial.title_html), "summary": str(trial.summary_html)}
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, trial: Trial) -> str:
+        return self.context["request"].build_absolute_uri(reverse("trials:detail", args=[trial.pk]))
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_api_url(self, trial: Trial) -> str:
+        return self.context["request"].build_absolute_uri(reverse("trials:api-detail", args=[trial.pk]))
+
+
+class FacetValueSerializer(serializers.Serializer):
+    value = serializers.CharField(help_text="What the filter of the same name takes")
+    label = serializers.CharField()
+    count = serializers.IntegerField(help_text="Matching trials with this value, this facet's own selection aside")
+    selected = serializers.BooleanField()
+    depth = serializers.IntegerField(help_text="In the condition and drug class trees: levels below the top")
+
+
+class NoticeSerializer(serializers.Serializer):
+    parameter = serializers.CharField()
+    message = serializers.CharField()
+
+
+class TrialSearchSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="Trials matching the whole search")
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = TrialSummarySerializer(many=True)
+    facets = serializers.DictField(
+        child=FacetValueSerializer(many=True),
+        help_text="For each filter with a facet (status, phase, condition, drug, drug_class, intervention_type, "
+        "study_type, sponsor_class, country, age, sex, healthy_volunteers, has_results): its largest values",
+    )
+    notices = NoticeSerializer(many=True, help_text="Values (and parameters) left out of the search, and why")
+    suggestion = serializers.CharField(allow_null=True, help_text="Did you mean: when `q` matched nothing")
+
+
+class ErrorSerializer(serializers.Serializer):
+    error = serializers.CharField()
+    parameter = serializers.CharField(required=False)

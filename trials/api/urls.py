@@ -1,0 +1,15 @@
+"""The API's own routes under /api/ (namespace ``api``): the search, its OpenAPI schema and docs.
+One trial's JSON stays at ``trials:api-detail`` (/api/trials/<id>/)."""
+
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from trials.api import trial_search
+
+app_name = "api"
+
+urlpatterns = [
+    path("trials/", trial_search, name="trial-list"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+]

@@ -190,14 +190,19 @@ def test_trial_page_shows_the_trial(client, catalogue):
     assert "September 1, 2026" not in html
     assert '<dt>Last update</dt><dd><time datetime="2026-01-06">January 6, 2026</time> (actual)</dd>' in html
     # Arms with their interventions, outcomes, eligibility, sites by country, identifiers and sources.
-    assert '<th scope="row">Cohort B Dual delivery route(Multi-dose)</th>' in html
-    assert "Biological: Anti-B7-H3 Chimeric Antigen Receptor T-Cell (CAR-T Cell) Injection/TX103" in html
+    assert (
+        '<th scope="col" class="matrix__arm">Cohort B Dual delivery route(Multi-dose)'
+        '<span class="matrix__role">Experimental</span></th>'
+    ) in html
+    biological = "Anti-B7-H3 Chimeric Antigen Receptor T-Cell (CAR-T Cell) Injection/TX103"
+    assert f'<span class="label">Biological:</span> {biological}' in html
     assert "Primary outcomes" in html and "Secondary outcomes" in html
     assert "Safety：Incidence of Dose Limiting Toxicity (DLT)" in html
     assert "<dt>Minimum age</dt><dd>18 Years</dd>" in html
     assert "<dt>Age groups</dt><dd>Adult (18–64), Older adult (65+)</dd>" in html
     assert "4 sites in 2 countries." in html
     assert "<summary>China" in html and "<summary>United States" in html
+    assert '<details class="country" id="country-1" open>' in html
     assert "Mayo Clinic in Arizona" in html
     assert "TX103T-RG008" in html  # the sponsor's own study id
     assert "Tcelltech Inc." in html
@@ -221,7 +226,7 @@ def test_trial_page_summarizes_many_sites_by_country(client, catalogue):
     assert "106 sites in 22 countries." in html
     assert "<summary>Korea, Republic of" in html
     # Past 20 sites the country groups start closed, so the page stays readable.
-    assert '<details class="country">' in html and '<details class="country" open>' not in html
+    assert '<details class="country" id="country-1">' in html and "open>" not in html
 
 
 @pytest.mark.parametrize("identifier", ["999999", "NCT99999999", "not-an-id", "NCT\x0004728893"])
@@ -293,12 +298,13 @@ def test_trial_page_query_count(client, import_studies, django_assert_num_querie
     # 8. the interventions' drugs                            9. the drugs' classes
     # 10. outcomes               11. sites                   12. the sites' contacts
     # 13. central contacts and officials                     14. source records (without the raw bytes)
+    # 15. the newest changes, joined to their curator, import run and source record (trial_page.change_history)
     # (A level with no parent rows is skipped by Django: a trial without arms, drugs or sites needs fewer.)
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(15):
         response = client.get(reverse("trials:detail", args=[trial.pk]))
     assert response.status_code == 200
     # By registry id: one more query first, to find the trial's id.
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(16):
         client.get(reverse("trials:detail", args=[nct_id]))
 
 

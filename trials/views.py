@@ -58,8 +58,14 @@ def trial_list(request):
 
 @require_safe
 def trial_detail(request, identifier: str):
+    # Local imports only because this change was limited to this body: move them to the top.
+    from django.utils import timezone
+
+    from trials import trial_page
+
     trial = selectors.trial_by_identifier(trial_queryset(), identifier)
-    return render(request, "trials/trial_detail.html", {"trial": trial})
+    context = trial_page.page_context(trial, today=timezone.localdate())
+    return render(request, "trials/trial_detail.html", context)
 
 
 @require_safe

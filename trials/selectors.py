@@ -6,7 +6,7 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
 from trials.choices import UNIQUE_ID_SCHEMES
-from trials.models import DrugClass, RegistryId, Trial, TrialCondition
+from trials.models import RegistryId, Trial, TrialCondition
 from trials.search import search_trials
 
 _NCT = re.compile(r"^NCT\d{8}$", re.I)
@@ -83,20 +83,6 @@ def trial_list(text: str = "") -> QuerySet[Trial]:
 
 def with_drug_class(queryset: QuerySet[Trial], class_key: str) -> QuerySet[Trial]:
     """Trials with a drug of this class or of any class under it ("PD-1 inhibitor" finds
-    nivolumab, pembrolizumab, ivonescimab, QL1706 ...). Two queries: the class tree, then the
-    trials; an unknown class finds none."""
-    children: dict[int | None, list[int]] = {}
-    root = None
-    for pk, key, parent_id in DrugClass.objects.values_list("pk", "key", "parent_id"):
-        children.setdefault(parent_id, []).append(pk)
-        if key == class_key:
-            root = pk
-    if root is None:
-        return queryset.none()
-    wanted, stack = set(), [root]
-    while stack:
-        pk = stack.pop()
-        if pk not in wanted:
-            wanted.add(pk)
-            stack += children.get(pk, [])
-    return queryset.filter(pk__in=Trial.objects.filter(interventions__drugs__classes__in=wanted).values("pk"))
+    nivolumab, pembrolizumab, ivonescimab, QL1706 ...), through the trials' facet column, which
+    holds each drug's classes with every class above them."""
+    return queryset.filter(facet_drug_classes__contains=[class_key])

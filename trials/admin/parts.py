@@ -6,6 +6,7 @@ from trials.admin.base import LightTrialMixin
 from trials.admin.base import ModelAdmin as BaseModelAdmin
 from trials.curation import mark_curated, part_of
 from trials.models import Arm, Contact, Intervention, Outcome, RegistryId, Site, TrialCondition, TrialMeshTerm
+from trials.search_index import refresh_search_index
 
 
 class CuratedPartAdmin(BaseModelAdmin):
@@ -29,6 +30,8 @@ class CuratedPartAdmin(BaseModelAdmin):
             part = part_of(self.model, obj)
             if part and obj.trial_id:
                 mark_curated(obj.trial, [part], request.user)
+        # The trials are found by their new words and counted under their new facet values at once.
+        refresh_search_index({obj.trial_id for obj in objs if obj.trial_id})
 
 
 @admin.register(RegistryId)

@@ -11,7 +11,8 @@ from django.contrib.admin.views.main import ORDER_VAR, ChangeList
 from django.db.models import Count, Q
 
 from trials.admin.base import ModelAdmin
-from trials.models import Condition, Drug, DrugClass, Organization
+from trials.models import Condition, Drug, DrugClass, Organization, Trial
+from trials.search_index import refresh_search_index
 from trials.vocab.curation import condition_mapped, drug_curated
 from trials.vocab.keys import name_key
 
@@ -83,6 +84,11 @@ class DrugClassAdmin(ModelAdmin):
         if not obj.key:
             obj.key = name_key(obj.name).replace(" ", "_")[:200]
         super().save_model(request, obj, form, change)
+        if change and "parent" in form.changed_data:
+            # Trials under the class now sit under its new parent in the drug class facet.
+            refresh_search_index(
+                Trial.objects.filter(facet_drug_classes__contains=[obj.key]).values_list("pk", flat=True)
+            )
 
 
 class ClassifiedFilter(admin.SimpleListFilter):
@@ -148,3 +154,8 @@ class OrganizationAdmin(ModelAdmin):
     list_display = ("name", "agency_class")
     list_filter = ("agency_class",)
     search_fields = ("name",)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "agency_class" in form.changed_data:  # the sponsor type facet of its trials
+            refresh_search_index(obj.sponsored_trials.values_list("pk", flat=True))

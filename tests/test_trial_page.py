@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from tests.conftest import FIXTURES, trial_of
-from trials import trial_page
+from trials import trial_history, trial_page, trial_timeline
 from trials.models import TrialChange
 from trials.trial_json import trial_queryset
 
@@ -39,7 +39,7 @@ def marks(timeline):
 def test_timeline_shows_actual_and_estimated_milestones(import_studies):
     import_studies("NCT06482905")  # started 2024-09-04 (actual); completions 2026-09, 2027-06 (estimated)
 
-    timeline = trial_page.timeline(page_trial("NCT06482905"), today=dt.date(2025, 6, 1))
+    timeline = trial_timeline.timeline(page_trial("NCT06482905"), today=dt.date(2025, 6, 1))
 
     assert marks(timeline) == [
         ("Study start", "September 4, 2024", "ACTUAL"),
@@ -85,7 +85,7 @@ def test_timeline_on_the_page_is_an_accessible_picture(client, import_studies):
 def test_timeline_merges_milestones_on_the_same_date(import_studies):
     import_studies("NCT05417321")  # primary completion = completion = 2025-08-01 (estimated)
 
-    timeline = trial_page.timeline(page_trial("NCT05417321"), today=dt.date(2024, 1, 1))
+    timeline = trial_timeline.timeline(page_trial("NCT05417321"), today=dt.date(2024, 1, 1))
 
     assert marks(timeline) == [
         ("Study start", "August 25, 2022", "ACTUAL"),
@@ -102,7 +102,7 @@ def test_timeline_merges_milestones_on_the_same_date(import_studies):
 def test_timeline_of_an_old_study_puts_today_off_the_scale(client, import_studies):
     import_studies("NCT00242138")  # 2000-03 to 2004-04, without actual/estimated
 
-    timeline = trial_page.timeline(page_trial("NCT00242138"), today=dt.date(2026, 1, 1))
+    timeline = trial_timeline.timeline(page_trial("NCT00242138"), today=dt.date(2026, 1, 1))
 
     assert marks(timeline) == [("Study start", "March 2000", ""), ("Completion", "April 2004", "")]
     assert timeline.today_off_scale == "right" and timeline.today_x == 98.0
@@ -119,7 +119,7 @@ def test_a_trial_without_dates_has_no_timeline(import_studies):
     trial = page_trial("NCT05417321")
     trial.start_date = trial.primary_completion_date = trial.completion_date = None
 
-    assert trial_page.timeline(trial, today=dt.date(2025, 1, 1)) is None
+    assert trial_timeline.timeline(trial, today=dt.date(2025, 1, 1)) is None
 
 
 # Arms x interventions, drugs and classes
@@ -250,7 +250,7 @@ def test_each_source_record_says_which_facts_it_gave(client, import_paths, tmp_p
 
     by_label = {}
     for key, source_id in trial.field_sources.items():
-        by_label.setdefault(source_id, set()).add(trial_page.fact_label(key))
+        by_label.setdefault(source_id, set()).add(trial_history.fact_label(key))
     assert set(sources) == {"ctgov_csv", "ctgov_api_v2_json"}
     for item in sources.values():
         assert set(item.facts) == by_label.get(item.source.pk, set())
@@ -302,7 +302,7 @@ def test_change_history_after_a_changed_record_is_imported_again(client, import_
     run = import_paths(changed)
     assert run.updated == 1
 
-    changes, older = trial_page.change_history(trial_of("NCT05417321"))
+    changes, older = trial_history.change_history(trial_of("NCT05417321"))
     assert older is False
     (entry,) = changes
     assert entry.by == f"Import run {run.pk}"
@@ -322,18 +322,18 @@ def test_change_history_is_newest_first_and_capped(client, import_studies, djang
     import_studies("NCT05417321")
     trial = trial_of("NCT05417321")
     curator = django_user_model.objects.create_user("curator1")
-    for i in range(trial_page.CHANGE_HISTORY_LIMIT + 3):
+    for i in range(trial_history.CHANGE_HISTORY_LIMIT + 3):
         TrialChange.objects.create(
             trial=trial, changed_by=curator, changes={"brief_title": {"old": f"t{i}", "new": f"t{i + 1}"}}
         )
 
-    changes, older = trial_page.change_history(trial)
+    changes, older = trial_history.change_history(trial)
 
-    assert older is True and len(changes) == trial_page.CHANGE_HISTORY_LIMIT
-    assert [f.new for f in changes[0].fields] == [f"t{trial_page.CHANGE_HISTORY_LIMIT + 3}"]
+    assert older is True and len(changes) == trial_history.CHANGE_HISTORY_LIMIT
+    assert [f.new for f in changes[0].fields] == [f"t{trial_history.CHANGE_HISTORY_LIMIT + 3}"]
     assert changes[0].by == "Curator curator1"
     html = page_html(client, "NCT05417321")
-    assert f"The latest {trial_page.CHANGE_HISTORY_LIMIT} changes, newest first." in html
+    assert f"The latest {trial_history.CHANGE_HISTORY_LIMIT} changes, newest first." in html
 
 
 def test_long_values_in_the_history_name_the_field_only(import_studies):
@@ -341,7 +341,7 @@ def test_long_values_in_the_history_name_the_field_only(import_studies):
     trial = trial_of("NCT05417321")
     TrialChange.objects.create(trial=trial, changes={"sites": {"old": [{"city": "A"}], "new": []}, "acronym": {}})
 
-    (entry,), _ = trial_page.change_history(trial)
+    (entry,), _ = trial_history.change_history(trial)
 
     assert [(f.label, f.old, f.new) for f in entry.fields] == [
         ("Acronym", "(none)", "(none)"),
@@ -355,7 +355,7 @@ def test_long_values_in_the_history_name_the_field_only(import_studies):
     [("brief_title", "Title"), ("eligibility.minimum_age", "Minimum age"), ("start_date", "Start date")],
 )
 def test_fact_label(key, label):
-    assert trial_page.fact_label(key) == label
+    assert trial_history.fact_label(key) == label
 
 
 # Safety and cost

@@ -3,9 +3,10 @@
 from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from trials import selectors
+from trials import selectors, trial_page
 from trials.facets import search_url
 from trials.filters import DEFAULT_RADIUS_KM, SORTS, url_value
 from trials.near import place_index
@@ -58,11 +59,6 @@ def trial_list(request):
 
 @require_safe
 def trial_detail(request, identifier: str):
-    # Local imports only because this change was limited to this body: move them to the top.
-    from django.utils import timezone
-
-    from trials import trial_page
-
     trial = selectors.trial_by_identifier(trial_queryset(), identifier)
     context = trial_page.page_context(trial, today=timezone.localdate())
     return render(request, "trials/trial_detail.html", context)

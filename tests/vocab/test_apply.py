@@ -5,6 +5,7 @@ from django.core.management import call_command
 
 from tests.conftest import FIXTURES, trial_of
 from trials.models import Condition, Drug, Site, Trial, TrialCondition
+from trials.search_index import refresh_search_index
 from trials.selectors import with_drug_class
 
 pytestmark = pytest.mark.django_db
@@ -18,6 +19,7 @@ def test_apply_vocabulary_resolves_drugs_maps_conditions_places_sites(import_pat
     wording = Condition.objects.create(name="Pleural Mesotheliomas", key="pleural mesotheliomas x")
     TrialCondition.objects.filter(source_term="Pleural Mesotheliomas").update(condition=wording)
     Site.objects.update(latitude=None, longitude=None, coordinates_from="")
+    refresh_search_index(Trial.objects.values_list("pk", flat=True))
     assert not with_drug_class(Trial.objects.all(), "pd1_inhibitor").exists()
 
     call_command("apply_vocabulary")

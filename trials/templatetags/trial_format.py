@@ -91,15 +91,6 @@ def of_kind(contacts: Iterable, kind: str) -> list:
 
 
 @register.filter
-def sites_by_country(sites: Iterable) -> list[tuple[str, list]]:
-    """Prefetched sites grouped by country, countries in alphabetical order, sites in source order."""
-    groups: dict[str, list] = {}
-    for site in sites:
-        groups.setdefault(site.country or "Country not stated", []).append(site)
-    return sorted(groups.items(), key=lambda item: item[0].casefold())
-
-
-@register.filter
 def primary_id(trial):
     """The NCT id, else the first registry id, from the prefetched ``registry_ids``."""
     return trial.primary_registry_id()

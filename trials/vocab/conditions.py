@@ -70,6 +70,7 @@ class ConditionVocabulary:
         self._by_tree: dict[str, str] = {}
         self._keys_of: dict[str, set[str]] = {}
         self._children: dict[str, list[str]] | None = None  # built on first use (facet drill-down)
+        self._roots: list[str] | None = None
         with gzip.open(conditions, "rt", encoding="utf-8") as handle:
             next(handle)
             for line in handle:
@@ -164,7 +165,9 @@ class ConditionVocabulary:
 
     def roots(self) -> list[str]:
         """The descriptors at the top of the tree (Neoplasms C04, Mental Disorders F03 ...)."""
-        return [mesh_id for tree, mesh_id in sorted(self._by_tree.items()) if "." not in tree]
+        if self._roots is None:
+            self._roots = [mesh_id for tree, mesh_id in sorted(self._by_tree.items()) if "." not in tree]
+        return self._roots
 
     def children(self, mesh_id: str) -> list[str]:
         """The descriptors one level under this one, under any of its tree numbers."""

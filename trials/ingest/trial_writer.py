@@ -259,9 +259,16 @@ def _write_arms_and_interventions(trial: Trial, record: TrialRecord) -> None:
         for i, j in sorted(record.arm_intervention_links())
     )
     study_meshes = [(m.mesh_id, m.term) for m in record.intervention_meshes if m.mesh_id]
+    # The arms' descriptions of each intervention classify a development code no vocabulary lists
+    # ("HB0030 is an anti-TIGIT antibody").
+    arm_texts: dict[int, list[str]] = {}
+    for arm_index, iv_index in record.arm_intervention_links():
+        arm_texts.setdefault(iv_index, []).append(record.arms[arm_index].description or "")
     links, placebos = [], []
-    for row, iv in zip(interventions, record.interventions, strict=True):
-        resolved = drug_vocabulary().resolve(iv.type, iv.name, iv.other_names, study_meshes)
+    for index, (row, iv) in enumerate(zip(interventions, record.interventions, strict=True)):
+        resolved = drug_vocabulary().resolve(
+            iv.type, iv.name, iv.other_names, study_meshes, iv.description or "", arm_texts.get(index, ())
+        )
         if not resolved and is_placebo(iv.name):
             placebos.append(row.pk)
         for drug in drug_rows(resolved):

@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from trials import selectors, trial_page
+from trials import choices, selectors, trial_page
 from trials.facets import search_url
 from trials.filters import DEFAULT_RADIUS_KM, SORTS, url_value
 from trials.near import place_index
@@ -53,6 +53,9 @@ def trial_list(request):
         "radius_choices": RADIUS_CHOICES,
         "radius": filterset.radius if "radius_km" in filterset.values else DEFAULT_RADIUS_KM,
         "my_age": url_value(my_age) if my_age is not None else "",
+        # One click for what most patients want: every status under which one can still join.
+        "open_only_url": search_url(request.path, {**params, "status": sorted(choices.OPEN_STATUSES)}),
+        "open_only": set(params.get("status", [])) == set(choices.OPEN_STATUSES),
     }
     return render(request, "trials/trial_list.html", context)
 

@@ -353,3 +353,15 @@ def test_partial_date_text(precision, expected):
 )
 def test_phase_label(phases, expected):
     assert phase_label(phases) == expected
+
+
+def test_status_facet_offers_every_open_status_in_one_click(client, catalogue):
+    html = client.get(LIST_URL, {"phase": "PHASE1"}).content.decode()
+    link = (
+        "?phase=PHASE1&amp;status=AVAILABLE&amp;status=ENROLLING_BY_INVITATION"
+        "&amp;status=NOT_YET_RECRUITING&amp;status=RECRUITING"
+    )
+    assert f'<a href="/{link}">Only trials open to enrolment</a>' in html
+    response = client.get(LIST_URL + link.replace("&amp;", "&"))
+    assert listed_ids(response) == ["NCT06482905", "NCT05417321"]  # the recruiting phase 1 trials
+    assert "Only trials open to enrolment" not in response.content.decode()

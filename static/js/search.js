@@ -5,6 +5,14 @@
   "use strict";
   const main = document.getElementById("main");
   if (!main || !window.fetch || !window.history.pushState) return;
+  // The address of the results on show, without its #fragment (see the popstate listener).
+  let shown = withoutFragment(window.location.href);
+
+  function withoutFragment(url) {
+    const address = new URL(url, window.location.href);
+    address.hash = "";
+    return address.href;
+  }
 
   async function load(url, push) {
     main.setAttribute("aria-busy", "true");
@@ -20,9 +28,12 @@
       main.innerHTML = next.innerHTML;
       document.title = page.title;
       if (push) window.history.pushState({}, "", url);
+      shown = withoutFragment(url);
+      // wire() first: it makes the new status focusable, so focus lands on the new count instead of
+      // being lost with the link that was replaced (a keyboard user would start over at the top).
+      wire();
       const status = document.getElementById("search-status");
       if (status) status.focus({ preventScroll: true });
-      wire();
     } catch (error) {
       window.location.assign(url);
     } finally {
@@ -75,6 +86,11 @@
     });
   }
 
-  window.addEventListener("popstate", function () { load(window.location.href, false); });
+  window.addEventListener("popstate", function () {
+    // Following a #fragment link (the skip link) fires popstate too; only another search reloads the
+    // results, or the reload would take the focus the skip link just gave to the main content.
+    if (withoutFragment(window.location.href) === shown) return;
+    load(window.location.href, false);
+  });
   wire();
 })();

@@ -19,7 +19,7 @@ from trials.search_results import search
 
 pytestmark = pytest.mark.django_db
 
-DEMO = Path(__file__).resolve().parents[2] / "data" / "demo" / "ctgov_demo_studies.jsonl.gz"
+DEMO = Path(__file__).resolve().parents[1] / "data" / "demo" / "ctgov_demo_studies.jsonl.gz"
 BOSTON = (42.3601, -71.0589)
 COMBINATIONS = [
     {},

@@ -119,6 +119,16 @@ LOGGING = {
 
 TRIALS_PAGE_SIZE = envint("TRIALS_PAGE_SIZE", 20)
 
+# Facet counts are cached per search, under the catalogue's version (trials.search_index bumps it
+# whenever trials change), so a cached count is never stale. Each web worker keeps its own.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": envint("FACET_CACHE_ENTRIES", 5000)},
+    }
+}
+FACET_CACHE_SECONDS = envint("FACET_CACHE_SECONDS", 3600)
+
 # The JSON API (trials/api/): public and read-only, JSON only; no sessions, so no CSRF and no
 # query for a user. A search page holds TRIALS_PAGE_SIZE trials unless ``page_size`` asks (up to 100).
 REST_FRAMEWORK = {

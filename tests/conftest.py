@@ -155,3 +155,12 @@ def search_catalogue(import_paths):
     run = import_paths(*(FIXTURES / "ctgov_api_v2").glob("NCT*.json"), FIXTURES / "vocab_studies")
     assert (run.created, run.failed) == (len(SEARCH_STUDIES), 0)
     return run
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with no cached facet counts: a test's rolled-back transaction never moves
+    the catalogue's version on (that happens on commit), so counts could outlive its data."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -10,6 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from tests.conftest import SEARCH_STUDIES as STUDIES
 from trials.facets import count_facets, search_url
 from trials.filters import TrialFilterSet
+from trials.models import Trial
+from trials.search_index import refresh_search_index
 
 pytestmark = pytest.mark.django_db
 
@@ -94,8 +96,21 @@ def test_a_selected_value_that_matches_nothing_stays_listed_to_untick(search_cat
 
 
 def test_queries_one_count_plus_one_per_ticked_dimension(search_catalogue):
-    for query, expected in [("", 3), ("phase=PHASE1", 4), ("phase=PHASE1&country=CN&country=US", 5)]:
-        # counting queries + the drug class tree + the listed drugs' names
+    for query, expected in [("", 4), ("phase=PHASE1", 5), ("phase=PHASE1&country=CN&country=US", 6)]:
+        # the catalogue's version + counting queries + the drug class tree + the listed drugs' names
         with CaptureQueriesContext(connection) as queries:
             facets(query)
         assert len(queries) == expected, query
+
+
+def test_counts_are_cached_until_the_catalogue_changes(search_catalogue, django_capture_on_commit_callbacks):
+    first = facets("phase=PHASE1")
+    with CaptureQueriesContext(connection) as queries:
+        again = facets("phase=PHASE1")
+    assert len(queries) == 3  # the version, the class tree, the drug names: no counting
+    assert listed(again["phase"]) == listed(first["phase"])
+    # An import commits, the version moves on: the next search counts afresh.
+    Trial.objects.filter(registry_ids__value="NCT04842201").delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        refresh_search_index(list(Trial.objects.values_list("pk", flat=True)))
+    assert facets("phase=PHASE1")[""] == first[""] - 1

@@ -13,15 +13,20 @@ level, and under each selected value (and the values above it) the values one le
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.utils.http import urlencode
 
 from trials.facet_labels import FacetLabels, FacetValue
 from trials.filters import ACCEPTED_SEXES, TrialFilterSet, url_value
 from trials.models import Trial
+from trials.search_index import catalogue_version
 
 
 @dataclass(frozen=True)
@@ -101,10 +106,38 @@ class FacetCounts:
 def count_facets(filterset: TrialFilterSet, url: Callable[[dict], str] | None = None) -> FacetCounts:
     """The number of matching trials and every dimension's counts.
 
-    Queries: one per distinct set of applied filters (one when nothing is ticked, plus one per
-    dimension with a ticked value), plus what the labels need (``FacetLabels``).
+    Queries: the catalogue's version; when the counts are not cached, one per distinct set of
+    applied filters (one when nothing is ticked, plus one per dimension with a ticked value);
+    plus what the labels need (``FacetLabels``).
     """
     labels = FacetLabels(filterset)
+    total, rows = _cached_counts(filterset, labels)
+    facets = []
+    for dimension in DIMENSIONS:
+        found = rows.get(dimension.name, [])
+        build = labels.tree if dimension.tree else labels.flat
+        facet = Facet(dimension.name, dimension.title, truncated=len(found) > dimension.limit)
+        facet.values = build(dimension.name, found[: dimension.limit] if not dimension.tree else found)
+        for value in facet.values:
+            value.toggle_url = url(labels.toggled(dimension.name, value.value)) if url else ""
+        facets.append(facet)
+    return FacetCounts(total, facets)
+
+
+def _cached_counts(filterset: TrialFilterSet, labels: FacetLabels) -> tuple[int, dict]:
+    """The counts of this search, from the cache when the catalogue has not changed since they
+    were counted (one query for the catalogue's version), else counted and kept."""
+    search = {name: values for name, values in filterset.params().items() if name != "sort"}
+    digest = hashlib.sha256(json.dumps(search, sort_keys=True).encode()).hexdigest()
+    key = f"facets:{catalogue_version()}:{digest}"
+    counts = cache.get(key)
+    if counts is None:
+        counts = _counts(filterset, labels)
+        cache.set(key, counts, settings.FACET_CACHE_SECONDS)
+    return counts
+
+
+def _counts(filterset: TrialFilterSet, labels: FacetLabels) -> tuple[int, dict]:
     groups: dict[str, list[Dimension]] = {"": []}
     for dimension in DIMENSIONS:
         own = dimension.name if filterset.selected(dimension.name) else ""
@@ -117,16 +150,7 @@ def count_facets(filterset: TrialFilterSet, url: Callable[[dict], str] | None = 
                 total = count
             else:
                 rows.setdefault(name, []).append((value, count, pinned))
-    facets = []
-    for dimension in DIMENSIONS:
-        found = rows.get(dimension.name, [])
-        build = labels.tree if dimension.tree else labels.flat
-        facet = Facet(dimension.name, dimension.title, truncated=len(found) > dimension.limit)
-        facet.values = build(dimension.name, found[: dimension.limit] if not dimension.tree else found)
-        for value in facet.values:
-            value.toggle_url = url(labels.toggled(dimension.name, value.value)) if url else ""
-        facets.append(facet)
-    return FacetCounts(total, facets)
+    return total, rows
 
 
 def _count_group(filterset, excluded: str, dimensions: list[Dimension], labels: FacetLabels):

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db import connection
+from django.db import connection, transaction
 
 from trials.search import SEARCH_CONFIG
 from trials.vocab.conditions import condition_vocabulary
@@ -92,6 +92,9 @@ WHERE t.id = v.id
 """
 
 _BATCH = 1000
+# The catalogue's version: a sequence (migration 0004), read by every search, moved on after each
+# commit that changed trials, so caches keyed by it (facet counts) are never stale.
+VERSION_SEQUENCE = "trials_catalogue_version"
 
 
 def refresh_search_index(trial_ids: Iterable[int]) -> None:
@@ -103,6 +106,21 @@ def refresh_search_index(trial_ids: Iterable[int]) -> None:
             cursor.execute(_VECTOR_SQL, [batch])
             cursor.execute(_FACETS_SQL, [batch])
             _refresh_conditions(cursor, batch)
+    if trial_ids:
+        # After the commit, not before: a search between the two would cache old counts under the new version.
+        transaction.on_commit(catalogue_changed)
+
+
+def catalogue_changed() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(%s)", [VERSION_SEQUENCE])
+
+
+def catalogue_version() -> int:
+    """One cheap query: the sequence's current value (0 before its first move)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM {VERSION_SEQUENCE}")
+        return cursor.fetchone()[0]
 
 
 def _refresh_conditions(cursor, trial_ids: list[int]) -> None:

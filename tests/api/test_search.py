@@ -361,14 +361,15 @@ def test_the_search_page_links_to_the_same_search_in_the_api(client, catalogue):
 
 @pytest.mark.parametrize("page_size", [1, len(NEWEST_FIRST)])
 def test_search_query_count_does_not_grow_with_the_page(client, catalogue, django_assert_num_queries, page_size):
-    # 1. the number of results and every facet's counts (one query, as nothing is ticked)
-    # 2. the drug class tree (labels of the drug class facet)
-    # 3. the names of the listed drugs (labels of the drug facet)
-    # 4. the page of trials, joined to their lead sponsors
-    # 5. registry ids of the page's trials (prefetch)
-    # 6. conditions of the page's trials (prefetch)
-    # 7. the page's drugs               8. their classes (prefetch)
-    with django_assert_num_queries(8):
+    # 1. the catalogue's version (the key of cached facet counts)
+    # 2. the number of results and every facet's counts (one query, as nothing is ticked)
+    # 3. the drug class tree (labels of the drug class facet)
+    # 4. the names of the listed drugs (labels of the drug facet)
+    # 5. the page of trials, joined to their lead sponsors
+    # 6. registry ids of the page's trials (prefetch)
+    # 7. conditions of the page's trials (prefetch)
+    # 8. the page's drugs               9. their classes (prefetch)
+    with django_assert_num_queries(9):
         data = client.get(SEARCH_URL, {"page_size": page_size}).json()
     assert len(data["results"]) == page_size
 
@@ -376,11 +377,12 @@ def test_search_query_count_does_not_grow_with_the_page(client, catalogue, djang
 @pytest.mark.parametrize("page_size", [1, 2])
 def test_filtered_search_query_count(client, catalogue, django_assert_num_queries, page_size):
     params = {"q": "lymphoma", "phase": ["PHASE1", "PHASE2"], "near": "Madrid", "radius_km": "20000"}
-    # 1. the number of results and the counts of every facet but phase
-    # 2. the phase facet's counts, its own selection left out
-    # 3.-9. as above: class tree, drug names, trials, registry ids, conditions, drugs, classes
-    # 10. the matched words highlighted (q)
-    # 11. the nearest site of each listed trial (near), one row per trial
-    with django_assert_num_queries(11):
+    # 1. the catalogue's version (the key of cached facet counts)
+    # 2. the number of results and the counts of every facet but phase
+    # 3. the phase facet's counts, its own selection left out
+    # 4.-10. as above: class tree, drug names, trials, registry ids, conditions, drugs, classes
+    # 11. the matched words highlighted (q)
+    # 12. the nearest site of each listed trial (near), one row per trial
+    with django_assert_num_queries(12):
         data = client.get(SEARCH_URL, {**params, "page_size": page_size}).json()
     assert (data["count"], len(data["results"])) == (2, page_size)

@@ -3,7 +3,7 @@
 import datetime as dt
 
 from django.contrib import admin, messages
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Case, OuterRef, Subquery, Value, When
 from django.forms import Textarea
 from django.utils.html import format_html, format_html_join
@@ -28,7 +28,7 @@ from trials.models import (
     TrialChange,
     TrialCondition,
 )
-from trials.search_index import refresh_search_index
+from trials.search_index import catalogue_changed, refresh_search_index
 from trials.selectors import HEAVY_TRIAL_FIELDS
 from trials.templatetags.trial_format import phase_label
 
@@ -210,6 +210,14 @@ class TrialAdmin(ChangeListDeferMixin, ModelAdmin):
     @admin.display(description="phases")
     def phase_column(self, obj):
         return phase_label(obj.phases) or "-"
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        transaction.on_commit(catalogue_changed)  # cached facet counts still count it
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        transaction.on_commit(catalogue_changed)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

@@ -15,77 +15,95 @@ def fill_facet_columns(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('trials', '0003_vocabulary_resolution'),
+        ("trials", "0003_vocabulary_resolution"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='trial',
-            name='facet_conditions',
-            field=django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=12), blank=True, default=list, editable=False, size=None),
+            model_name="trial",
+            name="facet_conditions",
+            field=django.contrib.postgres.fields.ArrayField(
+                base_field=models.CharField(max_length=12), blank=True, default=list, editable=False, size=None
+            ),
         ),
         migrations.AddField(
-            model_name='trial',
-            name='facet_countries',
-            field=django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=2), blank=True, default=list, editable=False, size=None),
+            model_name="trial",
+            name="facet_countries",
+            field=django.contrib.postgres.fields.ArrayField(
+                base_field=models.CharField(max_length=2), blank=True, default=list, editable=False, size=None
+            ),
         ),
         migrations.AddField(
-            model_name='trial',
-            name='facet_drug_classes',
-            field=django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=200), blank=True, default=list, editable=False, size=None),
+            model_name="trial",
+            name="facet_drug_classes",
+            field=django.contrib.postgres.fields.ArrayField(
+                base_field=models.CharField(max_length=200), blank=True, default=list, editable=False, size=None
+            ),
         ),
         migrations.AddField(
-            model_name='trial',
-            name='facet_drugs',
-            field=django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=300), blank=True, default=list, editable=False, size=None),
+            model_name="trial",
+            name="facet_drugs",
+            field=django.contrib.postgres.fields.ArrayField(
+                base_field=models.CharField(max_length=300), blank=True, default=list, editable=False, size=None
+            ),
         ),
         migrations.AddField(
-            model_name='trial',
-            name='facet_intervention_types',
-            field=django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=20), blank=True, default=list, editable=False, size=None),
+            model_name="trial",
+            name="facet_intervention_types",
+            field=django.contrib.postgres.fields.ArrayField(
+                base_field=models.CharField(max_length=20), blank=True, default=list, editable=False, size=None
+            ),
         ),
         migrations.AddField(
-            model_name='trial',
-            name='facet_sponsor_class',
-            field=models.CharField(blank=True, default='', editable=False, max_length=16),
+            model_name="trial",
+            name="facet_sponsor_class",
+            field=models.CharField(blank=True, default="", editable=False, max_length=16),
         ),
         migrations.AddIndex(
-            model_name='site',
-            index=models.Index(fields=['latitude', 'longitude'], name='site_coordinates_idx'),
+            model_name="site",
+            index=models.Index(fields=["latitude", "longitude"], name="site_coordinates_idx"),
         ),
         migrations.AddIndex(
-            model_name='trial',
-            index=models.Index(fields=['-start_date', 'id'], name='trial_start_date_idx'),
+            model_name="trial",
+            index=models.Index(fields=["-start_date", "id"], name="trial_start_date_idx"),
         ),
         migrations.AddIndex(
-            model_name='trial',
-            index=models.Index(fields=['-enrollment_count', 'id'], name='trial_enrollment_idx'),
+            model_name="trial",
+            index=models.Index(fields=["-enrollment_count", "id"], name="trial_enrollment_idx"),
         ),
         migrations.AddIndex(
-            model_name='trial',
-            index=django.contrib.postgres.indexes.GinIndex(fields=['facet_conditions'], name='trial_facet_conditions_gin'),
+            model_name="trial",
+            index=django.contrib.postgres.indexes.GinIndex(
+                fields=["facet_conditions"], name="trial_facet_conditions_gin"
+            ),
         ),
         migrations.AddIndex(
-            model_name='trial',
-            index=django.contrib.postgres.indexes.GinIndex(fields=['facet_drugs'], name='trial_facet_drugs_gin'),
+            model_name="trial",
+            index=django.contrib.postgres.indexes.GinIndex(fields=["facet_drugs"], name="trial_facet_drugs_gin"),
         ),
         migrations.AddIndex(
-            model_name='trial',
-            index=django.contrib.postgres.indexes.GinIndex(fields=['facet_drug_classes'], name='trial_facet_drug_classes_gin'),
+            model_name="trial",
+            index=django.contrib.postgres.indexes.GinIndex(
+                fields=["facet_drug_classes"], name="trial_facet_drug_classes_gin"
+            ),
         ),
         migrations.AddIndex(
-            model_name='trial',
-            index=django.contrib.postgres.indexes.GinIndex(fields=['facet_intervention_types'], name='trial_facet_itypes_gin'),
+            model_name="trial",
+            index=django.contrib.postgres.indexes.GinIndex(
+                fields=["facet_intervention_types"], name="trial_facet_itypes_gin"
+            ),
         ),
         migrations.AddIndex(
-            model_name='trial',
-            index=django.contrib.postgres.indexes.GinIndex(fields=['facet_countries'], name='trial_facet_countries_gin'),
+            model_name="trial",
+            index=django.contrib.postgres.indexes.GinIndex(
+                fields=["facet_countries"], name="trial_facet_countries_gin"
+            ),
         ),
         migrations.AddIndex(
-            model_name='trial',
-            index=django.contrib.postgres.indexes.GinIndex(fields=['std_ages'], name='trial_std_ages_gin'),
+            model_name="trial",
+            index=django.contrib.postgres.indexes.GinIndex(fields=["std_ages"], name="trial_std_ages_gin"),
         ),
+        migrations.RunSQL("CREATE SEQUENCE trials_catalogue_version", "DROP SEQUENCE trials_catalogue_version"),
         migrations.RunPython(fill_facet_columns, migrations.RunPython.noop),
     ]

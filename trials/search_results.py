@@ -17,7 +17,7 @@ from django.utils.safestring import SafeString, mark_safe
 from trials.facets import Facet, count_facets
 from trials.filters import Notice, TrialFilterSet
 from trials.models import Drug, Site, Trial
-from trials.near import sites_within
+from trials.near import distance_km, sites_within
 from trials.search import SEARCH_CONFIG
 from trials.selectors import trial_list
 from trials.suggest import did_you_mean
@@ -87,8 +87,11 @@ def ordered(filterset: TrialFilterSet, trials: QuerySet[Trial]) -> QuerySet[Tria
     if sort == "relevance":
         return trials  # search_trials ordered them by rank
     if sort == "distance":
-        nearest = sites_within(Site.objects.filter(trial=OuterRef("pk")), filterset.origin, filterset.radius)
-        trials = trials.annotate(nearest_km=Subquery(nearest.order_by("distance").values("distance")[:1]))
+        # The trials already have a site within the radius; their nearest is found through the
+        # trial's own sites (its foreign key index), not the bounding box shared by all trials.
+        sites = Site.objects.filter(trial=OuterRef("pk"), latitude__isnull=False)
+        nearest = sites.annotate(distance=distance_km(filterset.origin)).order_by("distance").values("distance")[:1]
+        trials = trials.annotate(nearest_km=Subquery(nearest))
     return trials.order_by(*_ORDERINGS[sort])
 
 

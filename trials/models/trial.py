@@ -4,7 +4,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from trials import choices
 
@@ -142,9 +142,11 @@ class Trial(models.Model):
             GinIndex(fields=["phases"], name="trial_phases_gin"),
             # Default ordering of lists: most recently updated first.
             models.Index(fields=["-last_update_date", "id"], name="trial_last_update_idx"),
-            # Sorts of the search page: start date, enrollment.
-            models.Index(fields=["-start_date", "id"], name="trial_start_date_idx"),
-            models.Index(fields=["-enrollment_count", "id"], name="trial_enrollment_idx"),
+            # Sorts of the search page (trials.search_results.ordered): newest update, latest start,
+            # largest enrollment first, trials without the fact last.
+            models.Index(F("last_update_date").desc(nulls_last=True), "id", name="trial_last_update_nl_idx"),
+            models.Index(F("start_date").desc(nulls_last=True), "id", name="trial_start_date_idx"),
+            models.Index(F("enrollment_count").desc(nulls_last=True), "id", name="trial_enrollment_idx"),
             # Facet filters of the search page and the API (facet_x && ARRAY[...]).
             GinIndex(fields=["facet_conditions"], name="trial_facet_conditions_gin"),
             GinIndex(fields=["facet_drugs"], name="trial_facet_drugs_gin"),

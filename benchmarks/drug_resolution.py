@@ -127,7 +127,7 @@ def main() -> None:
                     continue
                 via.update({d.via for d in drugs})
                 tallies["identified"].add(name, cancer, [d for d in drugs if identified(d)])
-                tallies["vocabulary"].add(name, cancer, [d for d in drugs if d.via != "unresolved"])
+                tallies["vocabulary"].add(name, cancer, [d for d in drugs if d.via not in ("unresolved", "code")])
                 tallies["any row"].add(name, cancer, drugs)
                 # What the loader gives today: it passes no descriptions to the resolver yet.
                 plain = vocabulary.resolve(kind, name, other_names, meshes)

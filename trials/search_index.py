@@ -48,6 +48,8 @@ WHERE t.id = ANY(%s)
 
 # The facet columns that SQL alone can derive: sponsor class, drugs, drug classes with every
 # class above them (a recursive walk up the class tree), intervention types, site countries.
+# A name no vocabulary knows and that is no development code ("Blood samples for Chemistry",
+# typed BIOLOGICAL by its sponsor) waits in the curators' queue but is not listed as a drug.
 _FACETS_SQL = """
 UPDATE trials_trial AS t SET
     facet_sponsor_class = coalesce(
@@ -56,7 +58,7 @@ UPDATE trials_trial AS t SET
         SELECT DISTINCT d.key FROM trials_intervention i
         JOIN trials_intervention_drugs idr ON idr.intervention_id = i.id
         JOIN trials_drug d ON d.id = idr.drug_id
-        WHERE i.trial_id = t.id ORDER BY 1),
+        WHERE i.trial_id = t.id AND d.via <> 'unresolved' ORDER BY 1),
     facet_drug_classes = ARRAY(
         WITH RECURSIVE up(id) AS (
             SELECT dc.drugclass_id FROM trials_intervention i

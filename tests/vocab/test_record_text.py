@@ -62,7 +62,7 @@ def test_a_development_code_is_a_drug_of_its_own_classed_by_its_other_names():
         "hb0030",
         "HB0030",
         ("tigit_inhibitor",),
-        "unresolved",  # no vocabulary lists it: stored as such, in the curators' queue
+        "code",  # no vocabulary lists it: a development code, in the curators' queue
         True,
     )
 

@@ -100,6 +100,7 @@ class ClassifiedFilter(admin.SimpleListFilter):
             ("queue", "Needs a class (queue)"),
             ("provisional", "Class from the INN stem, to review"),
             ("unresolved", "Not in the vocabulary"),
+            ("code", "Development codes no vocabulary lists"),
         ]
 
     def queryset(self, request, queryset):
@@ -109,6 +110,8 @@ class ClassifiedFilter(admin.SimpleListFilter):
             return queryset.filter(needs_review=True)
         if self.value() == "unresolved":
             return queryset.filter(via=Drug.Resolution.UNRESOLVED)
+        if self.value() == "code":
+            return queryset.filter(via=Drug.Resolution.CODE)
         return queryset
 
 

@@ -137,6 +137,7 @@ class Drug(models.Model):
         MESH = "mesh", "MeSH"
         STUDY_MESH = "study_mesh", "The study's own MeSH terms"
         INN_STEM = "inn_stem", "INN stem (provisional)"
+        CODE = "code", "A development code no vocabulary lists"
         UNRESOLVED = "unresolved", "Not in the vocabulary"
         CURATOR = "curator", "Set by a curator"
 

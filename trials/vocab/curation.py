@@ -23,7 +23,7 @@ def drug_curated(drug: Drug) -> list[int]:
         keys = sorted({name_key(drug.name), *(name_key(s) for s in drug.synonyms)} - {""})
         twins = list(Drug.objects.filter(key__in=keys).exclude(pk=drug.pk).values_list("pk", flat=True))
         twins += list(
-            Drug.objects.filter(name_keys__overlap=keys, via=Drug.Resolution.UNRESOLVED)
+            Drug.objects.filter(name_keys__overlap=keys, via__in=(Drug.Resolution.UNRESOLVED, Drug.Resolution.CODE))
             .exclude(pk=drug.pk)
             .values_list("pk", flat=True)
         )

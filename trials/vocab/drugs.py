@@ -5,7 +5,7 @@ is looked up as written, then with its dose, salt, dosage form and trial wording
 "once daily dosing") taken off, then by its bracketed alternatives, then by the intervention's
 other names, then by the study's own MeSH intervention terms, then by its INN stem or the class its
 wording names. A name the vocabulary does not know that is a sponsor's development code
-("HB0030 injection", "LP-003 Dose 1") is a drug of its own, keyed by the code and still "unresolved"
+("HB0030 injection", "LP-003 Dose 1") is a drug of its own, keyed by the code, resolved "by code"
 (no vocabulary lists it), with the class its record's wording gives it, provisionally
 (``record_text``).
 """
@@ -195,7 +195,7 @@ class DrugVocabulary:
                 drugs = [[whole]]
         found: list[ResolvedDrug] = []
         for drug in (d for group in drugs for d in group):
-            if genetic and drug.via in {"unresolved", "inn_stem"}:
+            if genetic and drug.via in {"unresolved", "code", "inn_stem"}:
                 continue
             if drug.key not in {f.key for f in found}:
                 found.append(drug)
@@ -237,7 +237,7 @@ class DrugVocabulary:
             wording = [n for n in (part, *other_names) if not is_development_code(n)]
             classes = described_classes(code, wording, *texts, names_other_drug=self._names_a_drug)
             synonyms = tuple(n for n in dict.fromkeys((part, *aliases, *other_names)) if name_key(n) != name_key(code))
-            return [ResolvedDrug(name_key(code), code, "", synonyms, classes, "unresolved", bool(classes))]
+            return [ResolvedDrug(name_key(code), code, "", synonyms, classes, "code", bool(classes))]
         classes = next(filter(None, map(wording_classes, other_names)), ())
         if classes:
             return [ResolvedDrug(name_key(part), part, "", tuple(other_names), classes, "inn_stem", True)]

@@ -28,7 +28,7 @@ def drug_rows(resolved: Iterable[ResolvedDrug]) -> list[Drug]:
     rows = []
     for drug in resolved:
         row = existing.get(drug.key[:300])
-        if row is None and drug.via in ("unresolved", "inn_stem"):
+        if row is None and drug.via in ("unresolved", "code", "inn_stem"):
             # A name the vocabulary does not know may be a synonym a curator added to a drug.
             row = Drug.objects.filter(name_keys__contains=[drug.key[:300]]).first()
         if row is None:

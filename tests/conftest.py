@@ -149,12 +149,33 @@ SEARCH_STUDIES = sorted(
 )
 
 
+SEARCH_PATHS = [*(FIXTURES / "ctgov_api_v2").glob("NCT*.json"), FIXTURES / "vocab_studies"]
+
+
 @pytest.fixture
 def search_catalogue(import_paths):
     """The eleven fixture studies imported: the catalogue the search tests ask questions of."""
-    run = import_paths(*(FIXTURES / "ctgov_api_v2").glob("NCT*.json"), FIXTURES / "vocab_studies")
+    run = import_paths(*SEARCH_PATHS)
     assert (run.created, run.failed) == (len(SEARCH_STUDIES), 0)
     return run
+
+
+@pytest.fixture(scope="module")
+def search_catalogue_once(django_db_setup, django_db_blocker):
+    """``search_catalogue`` imported once for a whole module and emptied after it: for modules
+    whose every test reads these studies and changes nothing beyond its own rolled-back
+    transaction. Such a module opts in by overriding ``search_catalogue`` with this."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        assert connection.settings_dict["NAME"].startswith("test_"), "the catalogue goes in the test database only"
+        run = import_units(read_paths(SEARCH_PATHS), run=start_run("test"))
+        assert (run.created, run.failed) == (len(SEARCH_STUDIES), 0)
+        try:
+            yield run
+        finally:
+            call_command("flush", interactive=False, verbosity=0)
 
 
 @pytest.fixture(autouse=True)

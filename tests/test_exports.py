@@ -13,6 +13,12 @@ from trials.models import Trial
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture
+def search_catalogue(search_catalogue_once, db):
+    """Every test here reads the same eleven studies: imported once for the module."""
+    return search_catalogue_once
+
+
 def download(client, fmt: str, params: dict) -> str:
     response = client.get(reverse("trials:export", args=[fmt]), params)
     assert response.status_code == 200

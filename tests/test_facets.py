@@ -16,6 +16,12 @@ from trials.search_index import refresh_search_index
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture
+def search_catalogue(search_catalogue_once, db):
+    """Every test here reads the same eleven studies: imported once for the module."""
+    return search_catalogue_once
+
+
 def facets(query: str, url=None) -> dict:
     counts = count_facets(TrialFilterSet(QueryDict(query)), url=url)
     return {facet.name: facet for facet in counts.facets} | {"": counts.total}

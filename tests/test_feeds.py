@@ -8,6 +8,14 @@ from django.urls import reverse
 from trials.models import Trial
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def search_catalogue(search_catalogue_once, db):
+    """Every test here reads the same eleven studies: imported once for the module."""
+    return search_catalogue_once
+
+
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 

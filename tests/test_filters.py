@@ -8,6 +8,13 @@ from trials.filters import TrialFilterSet
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture
+def search_catalogue(search_catalogue_once, db):
+    """Every test here reads the same eleven studies: imported once for the module."""
+    return search_catalogue_once
+
+
 STUDIES = SEARCH_STUDIES
 
 

@@ -120,3 +120,14 @@ def test_counts_are_cached_until_the_catalogue_changes(search_catalogue, django_
     with django_capture_on_commit_callbacks(execute=True):
         refresh_search_index(list(Trial.objects.values_list("pk", flat=True)))
     assert facets("phase=PHASE1")[""] == first[""] - 1
+
+
+def test_a_facet_can_list_more_values(search_catalogue):
+    found = facets("", url=lambda params: search_url("/", params))
+    assert found["drug"].truncated and not found["drug"].expanded
+    assert found["drug"].more_url == "/?expand=drug"
+    more = facets("expand=drug", url=lambda params: search_url("/", params))
+    assert len(more["drug"].values) > 10 and not more["drug"].truncated and more["drug"].expanded
+    assert more["drug"].more_url == "/"  # show fewer
+    assert more[""] == found[""]  # the same trials
+    assert len(more["country"].values) == len(found["country"].values)  # only the expanded facet

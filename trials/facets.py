@@ -79,6 +79,7 @@ DIMENSIONS = (
     Dimension("has_results", "Results", _scalar("has_results", "::text"), ("has_results",)),
 )  # fmt: skip
 BY_NAME = {dimension.name: dimension for dimension in DIMENSIONS}
+EXPANDED_LIMIT = 100
 _TOTAL = "__total__"
 
 
@@ -88,6 +89,8 @@ class Facet:
     title: str
     values: list[FacetValue] = field(default_factory=list)
     truncated: bool = False  # more values exist than are listed
+    expanded: bool = False  # the search asked for more of its values (``expand``)
+    more_url: str = ""  # the search with this facet expanded, or no longer
     failed: bool = False  # counting failed; the page shows the rest
 
     def as_json(self) -> list[dict]:
@@ -116,10 +119,14 @@ def count_facets(filterset: TrialFilterSet, url: Callable[[dict], str] | None = 
     for dimension in DIMENSIONS:
         found = rows.get(dimension.name, [])
         build = labels.tree if dimension.tree else labels.flat
-        facet = Facet(dimension.name, dimension.title, truncated=len(found) > dimension.limit)
-        facet.values = build(dimension.name, found[: dimension.limit] if not dimension.tree else found)
+        limit = _limit(filterset, dimension)
+        facet = Facet(dimension.name, dimension.title, truncated=len(found) > limit)
+        facet.expanded = dimension.name in filterset.selected("expand")
+        facet.values = build(dimension.name, found[:limit] if not dimension.tree else found)
         for value in facet.values:
             value.toggle_url = url(labels.toggled(dimension.name, value.value)) if url else ""
+        if url and (facet.truncated or facet.expanded):
+            facet.more_url = url(labels.toggled("expand", dimension.name))
         facets.append(facet)
     return FacetCounts(total, facets)
 
@@ -166,11 +173,17 @@ def _count_group(filterset, excluded: str, dimensions: list[Dimension], labels: 
         params += [dimension.name, [url_value(v) for v in filterset.selected(dimension.name)]]
         if dimension.tree:
             params.append(labels.candidates(dimension.name))
-        params.append(dimension.limit + 1 if not dimension.tree else 1000)
+        params.append(_limit(filterset, dimension) + 1 if not dimension.tree else 1000)
     sql = f"WITH r AS ({base_sql}) " + " UNION ALL ".join(arms)
     with connection.cursor() as cursor:
         cursor.execute(sql, [*base_params, *params])
         return cursor.fetchall()
+
+
+def _limit(filterset: TrialFilterSet, dimension: Dimension) -> int:
+    """How many values a facet lists: its ``limit``, or ``EXPANDED_LIMIT`` when the search asks
+    for more of it (``expand=drug``)."""
+    return EXPANDED_LIMIT if dimension.name in filterset.selected("expand") else dimension.limit
 
 
 def search_url(path: str, params: dict[str, list[str]]) -> str:

@@ -166,6 +166,13 @@ def _sort(values):
     return ([value], []) if value in SORTS else ([], [f"{values[0]!r} is not a sort order"])
 
 
+def _facet_names(values):
+    from trials.facets import BY_NAME  # facets read these filters: imported when first used
+
+    kept = [value for value in values if value in BY_NAME]
+    return kept, [f"{value!r} is not a facet" for value in values if value not in BY_NAME]
+
+
 def _mesh_ids(values):
     vocabulary = condition_vocabulary()
     return [value for value in values if vocabulary.descriptor(value) is not None]
@@ -233,6 +240,8 @@ class TrialFilterSet(django_filters.FilterSet):
     # Applied together with ``near`` in filter_queryset, which knows both.
     radius_km = ValuesFilter(_single(_radius), _unfiltered, label="Radius (km)")
     sort = ValuesFilter(_single(_sort), _unfiltered)
+    # Facets to list more values of (up to 100): display only, the trials found are the same.
+    expand = ValuesFilter(_facet_names, _unfiltered, label="Facets to show more values of")
 
     class Meta:
         model = Trial

@@ -11,6 +11,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 
 from trials import choices
+from trials.facets import DIMENSIONS
 from trials.filters import ACCEPTED_SEXES, DEFAULT_RADIUS_KM, MAX_QUERY_LENGTH, MAX_RADIUS_KM, SORTS, TrialFilterSet
 
 MAX_PAGE_SIZE = 100
@@ -49,6 +50,8 @@ DESCRIPTIONS = {
     "sort": "Order of the results: "
     + "; ".join(f"`{key}` ({label.lower()})" for key, label in SORTS.items())
     + ". Default: relevance with `q`, else last update. `distance` needs `near`.",
+    "expand": "A facet to list more values of (up to 100 instead of its usual 10-40), by its name "
+    "(`drug`, `country` ...); which trials match is unchanged.",
 }
 
 
@@ -59,6 +62,8 @@ def _schema(name: str):
         return str, list(ACCEPTED_SEXES)
     if name == "sort":
         return str, list(SORTS)
+    if name == "expand":
+        return str, [dimension.name for dimension in DIMENSIONS]
     if name in BOOLEANS:
         return bool, None
     if name == "radius_km":

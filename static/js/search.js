@@ -42,7 +42,7 @@
   }
 
   function wire() {
-    main.querySelectorAll(".facet__value, .chip, .pagination a, .suggestion a").forEach(function (link) {
+    main.querySelectorAll(".facet__value, .facet__more a, .facet__shortcut a, .chip, .pagination a, .suggestion a").forEach(function (link) {
       link.addEventListener("click", function (event) {
         if (event.metaKey || event.ctrlKey || event.shiftKey || event.button !== 0) return;
         event.preventDefault();

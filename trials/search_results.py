@@ -118,7 +118,8 @@ def _nearest_sites(trials: list[Trial], filterset: TrialFilterSet) -> dict[int, 
     sites = sites_within(Site.objects.filter(trial__in=[t.pk for t in trials]), filterset.origin, filterset.radius)
     # DISTINCT ON (trial) with the nearest first: one row per trial, one query per page.
     sites = sites.order_by("trial_id", "distance").distinct("trial_id")
-    return {site.trial_id: site for site in sites.only("trial_id", "facility", "city", "state", "country", "status")}
+    fields = ("trial_id", "facility", "city", "state", "country", "country_code", "status", "latitude", "longitude")
+    return {site.trial_id: site for site in sites.only(*fields)}
 
 
 def _highlights(trials: list[Trial], text: str) -> dict[int, tuple[SafeString, SafeString]]:

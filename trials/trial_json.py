@@ -23,7 +23,8 @@ def trial_queryset() -> QuerySet[Trial]:
     )
 
 
-def _date(trial: Trial, name: str) -> dict | None:
+def date_json(trial: Trial, name: str) -> dict | None:
+    """One of ``Trial.DATE_FIELDS`` as JSON: the date at its precision ("2022-03") and actual/estimated."""
     value = getattr(trial, f"{name}_date")
     if value is None:
         return None
@@ -77,7 +78,7 @@ def trial_json(trial: Trial) -> dict:
             "primary_purpose": _or_none(trial.primary_purpose),
         },
         "enrollment": {"count": trial.enrollment_count, "type": _or_none(trial.enrollment_type)},
-        "dates": {name: _date(trial, name) for name in Trial.DATE_FIELDS},
+        "dates": {name: date_json(trial, name) for name in Trial.DATE_FIELDS},
         "sponsor": _org(trial.lead_sponsor),
         "collaborators": [_org(o) for o in trial.collaborators.all()],
         "responsible_party": {

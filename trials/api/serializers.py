@@ -12,7 +12,7 @@ from rest_framework import serializers
 
 from trials import choices
 from trials.models import RegistryId, Trial
-from trials.trial_json import _date
+from trials.trial_json import date_json
 
 SUMMARY_DATES = ("start", "primary_completion", "completion", "last_update")
 
@@ -125,7 +125,7 @@ class TrialSummarySerializer(serializers.Serializer):
 
     @extend_schema_field(DatesSerializer)
     def get_dates(self, trial: Trial):
-        return {name: _date(trial, name) for name in SUMMARY_DATES}
+        return {name: date_json(trial, name) for name in SUMMARY_DATES}
 
     @extend_schema_field(HighlightSerializer(allow_null=True, help_text="With `q`: the matched words marked"))
     def get_highlight(self, trial: Trial):

@@ -206,6 +206,15 @@ def form_data(response) -> dict:
     return data
 
 
+def save_in_admin(admin_client, obj, **changes):
+    """Post ``obj``'s admin change form as a curator would: unchanged but for ``changes``."""
+    url = reverse(f"admin:trials_{obj._meta.model_name}_change", args=[obj.pk])
+    data = form_data(admin_client.get(url))
+    data.update(changes)
+    response = admin_client.post(url, {**data, "_save": "Save"})
+    assert response.status_code == 302, response.context["adminform"].form.errors
+
+
 def test_curator_edit_is_searchable_and_logged(admin_client, admin_user, import_studies):
     import_studies("NCT06482905")
     trial = trial_of("NCT06482905")

@@ -1,22 +1,13 @@
 """Each trial's search document (trials.search_index): its facet columns follow every change at once."""
 
 import pytest
-from django.urls import reverse
 
 from tests.conftest import FIXTURES, trial_of
-from tests.test_admin import form_data
+from tests.test_admin import save_in_admin
 from trials.models import Condition, Drug, DrugClass, Organization, Site, Trial
 from trials.search_index import refresh_search_index
 
 pytestmark = pytest.mark.django_db
-
-
-def _save(admin_client, obj, **changes):
-    url = reverse(f"admin:trials_{obj._meta.model_name}_change", args=[obj.pk])
-    data = form_data(admin_client.get(url))
-    data.update(changes)
-    response = admin_client.post(url, {**data, "_save": "Save"})
-    assert response.status_code == 302, response.context["adminform"].form.errors
 
 
 def test_facet_columns_after_an_import(import_studies):
@@ -47,7 +38,7 @@ def test_refreshing_is_idempotent_and_takes_any_number_of_trials(search_catalogu
 def test_a_curators_drug_classes_reach_the_facets_at_once(admin_client, import_paths):
     import_paths(FIXTURES / "vocab_studies" / "NCT04842201.json")  # CM326, unclassified
     assert trial_of("NCT04842201").facet_drug_classes == []
-    _save(admin_client, Drug.objects.get(key="cm326"), classes=[str(DrugClass.objects.get_or_create(
+    save_in_admin(admin_client, Drug.objects.get(key="cm326"), classes=[str(DrugClass.objects.get_or_create(
         key="immunotherapy", defaults={"name": "immunotherapy"})[0].pk)])  # fmt: skip
     assert trial_of("NCT04842201").facet_drug_classes == ["immunotherapy"]
 
@@ -57,7 +48,7 @@ def test_a_curators_condition_mapping_reaches_the_facets_at_once(admin_client, i
     dump = FIXTURES / "field_dump" / "ivonescimab.txt"
     odd.write_text(dump.read_text().replace("Pleural Mesotheliomas", "Zorblax pleural disease"))
     import_paths(odd)
-    _save(admin_client, Condition.objects.get(mesh_id=""), mesh_id="D010997")  # Pleural Neoplasms
+    save_in_admin(admin_client, Condition.objects.get(mesh_id=""), mesh_id="D010997")  # Pleural Neoplasms
     trial = Condition.objects.get(mesh_id="D010997").trial_conditions.get().trial
     assert {"D010997", "D009369"} <= set(trial.facet_conditions)  # and Neoplasms above it
 
@@ -65,12 +56,12 @@ def test_a_curators_condition_mapping_reaches_the_facets_at_once(admin_client, i
 def test_a_site_edited_on_its_own_page_reaches_the_country_facet(admin_client, import_studies):
     import_studies("NCT02782533")  # one site, in Grenoble
     site = Site.objects.get()
-    _save(admin_client, site, country="Belgium", country_code="BE", city="Liège")
+    save_in_admin(admin_client, site, country="Belgium", country_code="BE", city="Liège")
     assert trial_of("NCT02782533").facet_countries == ["BE"]
 
 
 def test_a_sponsors_new_class_reaches_its_trials(admin_client, import_studies):
     import_studies("NCT02782533")
     sponsor = Organization.objects.get(sponsored_trials=trial_of("NCT02782533"))
-    _save(admin_client, sponsor, agency_class="NIH")
+    save_in_admin(admin_client, sponsor, agency_class="NIH")
     assert trial_of("NCT02782533").facet_sponsor_class == "NIH"

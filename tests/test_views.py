@@ -366,3 +366,9 @@ def test_status_facet_offers_every_open_status_in_one_click(client, catalogue):
     response = client.get(LIST_URL + link.replace("&amp;", "&"))
     assert listed_ids(response) == ["NCT06482905", "NCT05417321"]  # the recruiting phase 1 trials
     assert "Only trials open to enrolment" not in response.content.decode()
+
+
+def test_a_radius_the_menu_lacks_stays_selected(client, catalogue):
+    html = client.get(LIST_URL, {"near": "Paris", "radius_km": "300"}).content.decode()
+    assert '<option value="300" selected>within 300 km</option>' in html
+    assert '<option value="50">within 50 km</option>' in html

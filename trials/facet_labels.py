@@ -46,6 +46,7 @@ class FacetValue:
 class FacetLabels:
     def __init__(self, filterset):
         self.filterset = filterset
+        self._params = filterset.params()  # the search as URL parameters, read by every value's link
         self._classes: dict[str, tuple[str, str | None]] | None = None  # key -> (name, parent key)
 
     # Trees -------------------------------------------------------------------------------------
@@ -160,7 +161,7 @@ class FacetLabels:
     def toggled(self, name: str, value: str) -> dict[str, list[str]]:
         """The search's parameters with ``value`` ticked or unticked. Ticking a tree value unticks
         the values above and below it: choosing Lung Neoplasms under Neoplasms narrows to it."""
-        params = self.filterset.params()
+        params = {key: list(values) for key, values in self._params.items()}
         current = params.get(name, [])
         if value in current:
             params[name] = [v for v in current if v != value]

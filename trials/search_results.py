@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery
 from django.core.paginator import Page, Paginator
@@ -40,7 +40,6 @@ class SearchResults:
     facets: list[Facet]
     notices: list[Notice]
     suggestion: str = ""  # "did you mean", when nothing matched
-    extra: dict = field(default_factory=dict)
 
     @property
     def total(self) -> int:

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_safe
 
 from trials import choices, selectors, trial_page
 from trials.facets import search_url
-from trials.filters import DEFAULT_RADIUS_KM, SORTS, url_value
+from trials.filters import SORTS, url_value
 from trials.near import place_index
 from trials.search_results import search
 from trials.trial_json import trial_queryset
@@ -50,8 +50,9 @@ def trial_list(request):
         "hidden_params": hidden,
         "sorts": [(key, label) for key, label in SORTS.items() if key != "distance" or filterset.origin],
         "sort": filterset.sort_order,
-        "radius_choices": RADIUS_CHOICES,
-        "radius": filterset.radius if "radius_km" in filterset.values else DEFAULT_RADIUS_KM,
+        # A radius from a shared link that the menu lacks is offered too, so Apply keeps it.
+        "radius_choices": sorted({*RADIUS_CHOICES, filterset.radius}),
+        "radius": filterset.radius,
         "my_age": url_value(my_age) if my_age is not None else "",
         # One click for what most patients want: every status under which one can still join.
         "open_only_url": search_url(request.path, {**params, "status": sorted(choices.OPEN_STATUSES)}),

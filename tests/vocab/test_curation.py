@@ -4,21 +4,13 @@ import pytest
 from django.urls import reverse
 
 from tests.conftest import FIXTURES, trial_of
-from tests.test_admin import form_data
+from tests.test_admin import save_in_admin
 from trials.models import Condition, Drug, Trial
 from trials.selectors import trial_list, with_drug_class
 
 pytestmark = pytest.mark.django_db
 PLACEBO_STUDY = FIXTURES / "vocab_studies" / "NCT04842201.json"  # CM326 vs placebo, asthma
 DUMP = FIXTURES / "field_dump" / "ivonescimab.txt"
-
-
-def _save(admin_client, obj, **changes):
-    url = reverse(f"admin:trials_{obj._meta.model_name}_change", args=[obj.pk])
-    data = form_data(admin_client.get(url))
-    data.update(changes)
-    response = admin_client.post(url, {**data, "_save": "Save"})
-    assert response.status_code == 302, response.context["adminform"].form.errors
 
 
 def test_unclassified_drugs_queue_lists_them_by_trials_touched(admin_client, import_paths):
@@ -34,7 +26,7 @@ def test_setting_a_drugs_classes_applies_to_its_trials_at_once(admin_client, imp
     drug = Drug.objects.get(key="cm326")
     assert not with_drug_class(Trial.objects.all(), "immunotherapy").exists()
     immunotherapy = _class_row("immunotherapy")
-    _save(admin_client, drug, classes=[str(immunotherapy.pk)])
+    save_in_admin(admin_client, drug, classes=[str(immunotherapy.pk)])
     drug.refresh_from_db()
     assert (drug.via, drug.needs_review) == (Drug.Resolution.CURATOR, False)
     assert list(with_drug_class(Trial.objects.all(), "immunotherapy")) == [trial]
@@ -47,7 +39,7 @@ def test_setting_a_drugs_classes_applies_to_its_trials_at_once(admin_client, imp
 def test_a_synonym_folds_the_drug_it_names_into_the_curated_drug(admin_client, import_paths, tmp_path):
     import_paths(PLACEBO_STUDY, DUMP)
     ivonescimab = Drug.objects.get(key="ivonescimab")
-    _save(admin_client, ivonescimab, synonyms="\r\n".join([*ivonescimab.synonyms, "CM326"]))
+    save_in_admin(admin_client, ivonescimab, synonyms="\r\n".join([*ivonescimab.synonyms, "CM326"]))
     assert not Drug.objects.filter(key="cm326").exists()
     placebo_trial = trial_of("NCT04842201")
     assert placebo_trial in with_drug_class(Trial.objects.all(), "pd1_inhibitor")
@@ -68,7 +60,7 @@ def test_mapping_a_condition_applies_to_its_trials_and_to_later_imports(admin_cl
     unmapped = Condition.objects.get(mesh_id="")
     queue = admin_client.get(reverse("admin:trials_condition_changelist") + "?mapped=no").content.decode()
     assert "Zorblax pleural disease" in queue
-    _save(admin_client, unmapped, mesh_id="D010997")  # Pleural Neoplasms
+    save_in_admin(admin_client, unmapped, mesh_id="D010997")  # Pleural Neoplasms
     condition = trial.trial_conditions.get().condition
     assert (condition.mesh_id, condition.mapped_by_curator) == ("D010997", True)
     assert trial in trial_list("pleural neoplasms")

@@ -1,11 +1,23 @@
 """Settings for the trial portal. Every deploy-time difference comes from the environment."""
 
+import os
+import re
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
 from portal.database import database_config
 from portal.env import envbool, envint, envlist, envsecret, envurl
+
+
+def envrate(name: str, default: str) -> str:
+    """A request rate such as ``120/m`` (per s, m, h or d), as django-ratelimit and DRF read it."""
+    raw = os.environ.get(name, "").strip() or default
+    if not re.fullmatch(r"[0-9]+/[smhd]", raw):
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a rate such as 120/m (a number per s, m, h or d)")
+    return raw
+
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -28,6 +40,9 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI's files served from our static files, not a CDN
+    "axes",  # login throttling: its models record failed attempts
+    "csp",  # only for its system checks, which catch django-csp 3's settings that 4.0 would ignore
+    "django_ratelimit",  # only for its system checks on the cache (see SILENCED_SYSTEM_CHECKS)
     "trials",
 ]
 
@@ -40,6 +55,16 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "portal.database_outage.DatabaseOutageMiddleware",  # the only process_exception here: database down -> 503
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
+]
+
+# django-axes checks every login first and refuses it while the username+IP is locked out.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -94,9 +119,35 @@ CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", not DEBUG)
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
 SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", not DEBUG)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if envbool("BEHIND_TLS_PROXY", False) else None
+# Behind our TLS proxy the client's address is the last X-Forwarded-For entry (portal.client_ip).
+BEHIND_TLS_PROXY = envbool("BEHIND_TLS_PROXY", False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_TLS_PROXY else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# Content Security Policy (django-csp 4): our pages, the admin and Swagger UI load scripts and
+# styles from our own static files only; no inline script or style anywhere.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],  # Swagger UI's and the admin's icons are data: URIs
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
+
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT failed logins for one username from
+# one address, that pair is locked out for AXES_COOLOFF_MINUTES, even with the right password.
+AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=envint("AXES_COOLOFF_MINUTES", 60))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "portal.client_ip.client_ip"
 
 # Uploads bigger than this go to a temporary file rather than memory.
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 * 1024)
@@ -120,7 +171,10 @@ LOGGING = {
 TRIALS_PAGE_SIZE = envint("TRIALS_PAGE_SIZE", 20)
 
 # Facet counts are cached per search, under the catalogue's version (trials.search_index bumps it
-# whenever trials change), so a cached count is never stale. Each web worker keeps its own.
+# whenever trials change), so a cached count is never stale. The rate limits' counters live here too.
+# Each web worker keeps its own (LocMemCache): so a rate limit counts per worker, and a client may make
+# up to (workers x limit) requests. redis-py is not installed, so there is no shared cache (REDIS_URL)
+# yet; see README.
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
@@ -128,6 +182,23 @@ CACHES = {
     }
 }
 FACET_CACHE_SECONDS = envint("FACET_CACHE_SECONDS", 3600)
+
+# Rate limits per client address (portal.rate_limits): the HTML search page, place suggestions and
+# the feed, the exports (each streams a whole search), and the API (DRF throttling). RATE_LIMITS=off
+# turns all of them off, e.g. for a load test from one address.
+RATE_LIMITS_ENABLED = envbool("RATE_LIMITS", True)
+SEARCH_RATE_LIMIT = envrate("SEARCH_RATE_LIMIT", "120/m")
+EXPORT_RATE_LIMIT = envrate("EXPORT_RATE_LIMIT", "20/m")
+API_RATE_LIMIT = envrate("API_RATE_LIMIT", "120/m")
+# django-ratelimit's checks call LocMemCache an error because it is not shared between processes.
+# Per-worker counting is a choice made knowingly (above, and in README) while there is no Redis:
+# LocMemCache increments atomically within its process, so each worker's limit holds. Only these
+# two checks are silenced, and only for LocMemCache; any other unsuitable cache still fails the check.
+SILENCED_SYSTEM_CHECKS = (
+    ["django_ratelimit.E003", "django_ratelimit.W001"]
+    if CACHES["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+    else []
+)
 
 # The JSON API (trials/api/): public and read-only, JSON only; no sessions, so no CSRF and no
 # query for a user. A search page holds TRIALS_PAGE_SIZE trials unless ``page_size`` asks (up to 100).
@@ -138,6 +209,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "trials.api.views.error_as_json",
+    # API_RATE_LIMIT per client address; the class reads the settings on each request (RATE_LIMITS=off).
+    "DEFAULT_THROTTLE_CLASSES": ["portal.rate_limits.ApiRateThrottle"],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Trial Portal API",

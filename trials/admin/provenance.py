@@ -11,7 +11,8 @@ from trials.admin.base import ChangeListDeferMixin, LightTrialMixin, ReadOnlyAdm
 from trials.models import ImportFile, ImportOutcome, SourceRecord, TrialChange
 
 # Long texts in the admin scroll inside their box instead of stretching the page.
-_PRE_STYLE = "white-space: pre-wrap; word-break: break-all; max-height: 40em; overflow: auto;"
+# Long raw text wraps and scrolls: static/css/admin.css (no style attribute: the CSP allows none).
+_PRE = '<pre class="source-text">{}</pre>'
 
 
 @admin.register(SourceRecord)
@@ -52,7 +53,7 @@ class SourceRecordAdmin(ChangeListDeferMixin, LightTrialMixin, ReadOnlyAdmin):
 
     @admin.display(description="raw text (UTF-8)")
     def raw_text(self, obj):
-        return format_html('<pre style="{}">{}</pre>', _PRE_STYLE, obj.text)
+        return format_html(_PRE, obj.text)
 
     @admin.display(description="indented JSON")
     def indented_json(self, obj):
@@ -60,7 +61,7 @@ class SourceRecordAdmin(ChangeListDeferMixin, LightTrialMixin, ReadOnlyAdmin):
             data = json.loads(obj.text)
         except ValueError:
             return "Not JSON."
-        return format_html('<pre style="{}">{}</pre>', _PRE_STYLE, json.dumps(data, indent=2, ensure_ascii=False))
+        return format_html(_PRE, json.dumps(data, indent=2, ensure_ascii=False))
 
 
 class OutcomeListFormSet(BaseInlineFormSet):
@@ -180,11 +181,8 @@ class TrialChangeAdmin(LightTrialMixin, ReadOnlyAdmin):
     def change_table(self, obj):
         rows = format_html_join(
             "",
-            '<tr><th scope="row">{}</th><td><pre style="{}">{}</pre></td><td><pre style="{}">{}</pre></td></tr>',
-            (
-                (name, _PRE_STYLE, _dump(change.get("old")), _PRE_STYLE, _dump(change.get("new")))
-                for name, change in obj.changes.items()
-            ),
+            '<tr><th scope="row">{}</th><td>' + _PRE + "</td><td>" + _PRE + "</td></tr>",
+            ((name, _dump(change.get("old")), _dump(change.get("new"))) for name, change in obj.changes.items()),
         )
         return format_html(
             '<table><thead><tr><th scope="col">field</th><th scope="col">old</th><th scope="col">new</th></tr>'

@@ -273,7 +273,10 @@ class TrialAdmin(ChangeListDeferMixin, ModelAdmin):
         )
         return format_html("<ul>{}</ul>", format_html_join("", "<li>{}: {}</li>", rows))
 
-    @admin.action(description="Merge the selected trials into one (they are the same study)")
+    # Merging deletes the trials merged away; releasing changes the trials.
+    @admin.action(
+        description="Merge the selected trials into one (they are the same study)", permissions=["change", "delete"]
+    )
     def merge_selected(self, request, queryset):
         trials = list(queryset.order_by("created_at", "pk"))
         if len(trials) < 2:
@@ -286,7 +289,7 @@ class TrialAdmin(ChangeListDeferMixin, ModelAdmin):
                 merge_trials(keep, other, request.user)
         self.message_user(request, f"Merged {len(trials)} trials into “{keep}” (#{keep.pk}); all sources kept.")
 
-    @admin.action(description="Hand curated facts back to the sources")
+    @admin.action(description="Hand curated facts back to the sources", permissions=["change"])
     def release_curated_facts(self, request, queryset):
         released = 0
         for trial in queryset.exclude(curated_fields={}):

@@ -18,6 +18,12 @@ FIXTURES = Path(__file__).parent / "fixtures"
 SHARED_DATA = Path(os.environ.get("SHARED_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data")
 
 
+@pytest.fixture(autouse=True)
+def rate_limits_off(settings):
+    """Tests make many requests from one address: no rate limits but in tests/test_rate_limits.py."""
+    settings.RATE_LIMITS_ENABLED = False
+
+
 @pytest.fixture
 def import_paths(db):
     """Import files through the whole pipeline, as ``import_trials`` does; returns the ImportRun."""

@@ -8,6 +8,7 @@ Rows are read in chunks with their children prefetched per chunk (a fixed number
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 from collections.abc import Iterator
 
@@ -39,13 +40,20 @@ def export_trials(request, fmt: str):
     if fmt not in ("csv", "json"):
         raise Http404("Export as csv or json")
     _, trials = matching_trials(request.GET, trial_queryset())
-    trials = (trial_json(trial) for trial in trials.iterator(chunk_size=CHUNK))
+    trials = _read_first(trial_json(trial) for trial in trials.iterator(chunk_size=CHUNK))
     if fmt == "csv":
         response = StreamingHttpResponse(_csv_rows(trials, request), content_type="text/csv; charset=utf-8")
     else:
         response = StreamingHttpResponse(_json_array(trials), content_type="application/json")
     response["Content-Disposition"] = f'attachment; filename="trials.{fmt}"'
     return response
+
+
+def _read_first(trials: Iterator[dict]) -> Iterator[dict]:
+    """Read the first chunk in the view, before the 200 is sent: a database that is down then gives the
+    503 of portal.database_outage, not a download that breaks off after its first line."""
+    first = next(trials, None)
+    return itertools.chain([first], trials) if first is not None else iter(())
 
 
 def _json_array(trials: Iterator[dict]) -> Iterator[str]:

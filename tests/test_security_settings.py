@@ -24,7 +24,8 @@ TEMPLATES = Path(project_settings.BASE_DIR) / "templates"
 
 
 @pytest.fixture
-def staff_users():
+def staff_users(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # a quick hash: many logins
     return [User.objects.create_user(name, password=PASSWORD, is_staff=True) for name in ("ana", "ben")]
 
 

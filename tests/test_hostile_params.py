@@ -72,6 +72,7 @@ HOSTILE = {
     "inf": "inf",
     "minus inf": "-inf",
     "non-numeric": "abc",
+    "unicode digits": _encoded("١٢³"),  # str.isdigit() says yes; int() refuses "³"
     "lat,lon nan": _encoded("NaN,NaN"),
     "lat,lon out of range": _encoded("91,181"),
     "lat,lon huge": _encoded("1e308,-1e308"),
@@ -200,6 +201,9 @@ HOSTILE_IDENTIFIERS = [
     "%3Cscript%3E",
     "a" * 10_000,
     "%20",
+    "%C2%B9",  # "¹": a digit to str.isdigit(), not to int()
+    "%C2%85%C2%B9",  # NEL (stripped as whitespace), then "¹"
+    "%D9%A3",  # an Arabic-Indic three
 ]
 
 

@@ -39,7 +39,7 @@ def trial_by_identifier(queryset: QuerySet[Trial], identifier: str) -> Trial:
     if "\x00" in identifier:  # PostgreSQL text cannot hold NUL: no trial has such an id
         raise Http404("No trial with that id")
     identifier = identifier.strip()
-    if identifier.isdigit():
+    if identifier.isascii() and identifier.isdigit():  # "¹".isdigit() too, but int("¹") fails
         trial = queryset.filter(pk=int(identifier)).first()
     else:
         trial_id = registry_trial_id(identifier)

@@ -22,6 +22,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -29,6 +30,7 @@ import sys
 import threading
 import time
 import urllib.request
+from collections import Counter
 from pathlib import Path
 
 from soak_report import print_report, summarize
@@ -55,6 +57,7 @@ FREE_TEXT = [
     "breast cancer", "nemtabrutinib", '"small cell" -pediatric', "diabetes", "asthma children",
     "pembrolizumab", "covid-19 vaccine", "heart failure", "depression", "hiv prevention",
     "pain after surgery", "alzheimer", "metformin", "lupus", "multiple myeloma",
+    "pembrolizumb", "diabetis type 2",  # misspelt: "did you mean" runs when nothing matches
 ]  # fmt: skip
 
 
@@ -66,6 +69,7 @@ def main() -> int:
     parser.add_argument("--wait", type=float, default=0.0, help="think time per user, 0 to this many s")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4, help="gthread threads per worker")
+    parser.add_argument("--keep-alive", type=int, default=0, help="s; 0 closes each connection (see README)")
     parser.add_argument("--max-slope", type=float, default=5.0, help="MB/min a worker may grow (default 5)")
     parser.add_argument("--import-path", default=str(LEGACY_XML), help="what each import pass reads")
     parser.add_argument("--no-import", action="store_true", help="serve only, no import running")
@@ -87,7 +91,8 @@ def main() -> int:
     server_cmd = [
         str(ROOT / ".venv" / "bin" / "gunicorn"), "portal.wsgi", "--bind", f"127.0.0.1:{port}",
         "--workers", str(args.workers), "--worker-class", "gthread", "--threads", str(args.threads),
-        "--timeout", "120", "--access-logfile", "-", "--access-logformat", '%(s)s %(M)sms "%(r)s"',
+        "--timeout", "120", "--keep-alive", str(args.keep_alive),
+        "--access-logfile", "-", "--access-logformat", '%(p)s %(s)s %(M)sms "%(r)s"',
     ]  # fmt: skip
     server = subprocess.Popen(server_cmd, cwd=ROOT, env=env, stdout=server_log, stderr=subprocess.STDOUT)
     importer = ImportLoop(args.import_path, env, base) if not args.no_import else None
@@ -103,12 +108,14 @@ def main() -> int:
         locust = run_locust(port, duration, args, targets_file, base)
         elapsed = time.monotonic() - started
     finally:
+        sampler.stop()
         if importer:
             importer.stop()
-        sampler.stop()
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=60)
         server_log.close()
+    # Access log lines start with the worker's pid: "<1234> 200 35ms ..."
+    served = Counter(re.findall(r"^<(\d+)> ", Path(server_log.name).read_text(), re.MULTILINE))
     result = {
         "started": stamp,
         "database": os.environ["DATABASE_URL"].rsplit("/", 1)[-1],
@@ -118,6 +125,7 @@ def main() -> int:
             "wait_s": args.wait,
             "workers": args.workers,
             "threads": args.threads,
+            "keep_alive_s": args.keep_alive,
             "max_slope_mb_per_min": args.max_slope,
             "server": " ".join(server_cmd[1:]),
             "import_path": None if args.no_import else args.import_path,
@@ -129,6 +137,8 @@ def main() -> int:
         "imports": importer.passes if importer else [],
         "samples": sampler.samples,
         "load_start_t": load_start_t,
+        "load_end_t": round(load_start_t + elapsed, 1),
+        "served_by_worker": dict(served),
         **json.loads(base.with_suffix(".samples.json").read_text()),
     }
     result["summary"] = summarize(result)
@@ -254,6 +264,8 @@ class ImportLoop(threading.Thread):
             self.process = subprocess.Popen(
                 [PYTHON, "manage.py", "import_trials", self.path, "--report", str(report)],
                 cwd=ROOT, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                # A shell's background job starts with SIGINT ignored; the import must hear it.
+                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
             )  # fmt: skip
             output, _ = self.process.communicate()
             outcomes: dict[str, int] = {}
@@ -269,7 +281,11 @@ class ImportLoop(threading.Thread):
         self.stopping.set()
         if self.process and self.process.poll() is None:
             self.process.send_signal(signal.SIGINT)  # the report file is closed (flushed) on the way out
-        self.join(timeout=120)
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        self.join(timeout=60)
 
 
 class Sampler(threading.Thread):

@@ -74,9 +74,8 @@ def percentile(ordered: list[float], p: float) -> float:
 def worker_memory(result: dict) -> dict:
     """Per worker (by pid; a restarted worker shows as a new pid): RSS before load, one minute into
     the load, at the end and at most, and the least-squares slope over the last stretch."""
-    samples = result["samples"]
-    load_start = result["load_start_t"]
-    end = samples[-1]["t"] if samples else 0
+    load_start, end = result["load_start_t"], result["load_end_t"]
+    samples = [s for s in result["samples"] if s["t"] <= end + 5]
     window_start = max(load_start + min(WARM_UP_S, (end - load_start) / 3), end - SLOPE_WINDOW_S)
     pids = sorted({pid for s in samples for pid in s["workers_mb"]}, key=int)
     workers = []
@@ -127,6 +126,7 @@ def print_report(result: dict) -> None:
             f"{row['p99_ms']:>8.0f} {row['max_ms']:>8.0f}"
         )
     print(f"\nthroughput {summary['throughput_rps']} requests/s; statuses {summary['statuses']}")
+    print(f"requests served by each worker (server log): {result['served_by_worker']}")
     for error in result["errors"][:10]:
         print(f"  {error['status']} {error['name']}: {error['url']} {error['error']} {error['body'][:200]!r}")
     memory = summary["memory"]

@@ -45,19 +45,24 @@ def outage_log(monkeypatch):
 
 
 @contextlib.contextmanager
-def database_refused():
-    """Point the default connection at a free local port (connections are refused), then back."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        free_port = probe.getsockname()[1]
-    saved = {key: connection.settings_dict[key] for key in ("HOST", "PORT")}
+def pointed_at(**changes):
+    """The default connection reconnected with ``changes`` to its settings (HOST, PORT, NAME), then back."""
+    saved = {key: connection.settings_dict[key] for key in changes}
     connection.close()
-    connection.settings_dict.update(HOST="127.0.0.1", PORT=str(free_port))
+    connection.settings_dict.update(changes)
     try:
         yield
     finally:
         connection.close()
         connection.settings_dict.update(saved)
+
+
+def database_refused():
+    """Point the default connection at a free local port, where connections are refused."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        free_port = probe.getsockname()[1]
+    return pointed_at(HOST="127.0.0.1", PORT=str(free_port))
 
 
 def backend_pid() -> int:

@@ -10,7 +10,8 @@ every source of one onto the other, keeps both ids, and rebuilds the trial from 
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, JSONField, Q, Value
+from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -48,6 +49,14 @@ def part_of(model, instance=None) -> str | None:
     return PART_OF_MODEL.get(model)
 
 
+def lock_trials(trial_ids) -> None:
+    """Lock these trials' rows until the transaction ends. A curator's save takes the lock an import
+    takes (``loader._match``): whichever comes second waits and then reads what the first wrote, so
+    neither writes back a stale copy over the other."""
+    ids = sorted({int(pk) for pk in trial_ids if pk is not None})  # one order everywhere: no deadlock
+    list(Trial.objects.select_for_update().filter(pk__in=ids).values_list("pk", flat=True))
+
+
 def mark_curated(trial: Trial, keys, user) -> None:
     """Record that ``user`` set these columns or parts: imports will keep them."""
     keys = [key for key in keys if key in PARTS or key in _EDITABLE_COLUMNS]
@@ -55,9 +64,12 @@ def mark_curated(trial: Trial, keys, user) -> None:
         return
     now = timezone.now().isoformat(timespec="seconds")
     by = user.get_username() if user else ""
-    for key in keys:
-        trial.curated_fields[key] = {"by": by, "at": now, "source_value": None}
-    Trial.objects.filter(pk=trial.pk).update(curated_fields=trial.curated_fields)
+    marks = {key: {"by": by, "at": now, "source_value": None} for key in keys}
+    trial.curated_fields.update(marks)
+    # Merged into the stored value in the statement, so marks written meanwhile are kept too.
+    Trial.objects.filter(pk=trial.pk).update(
+        curated_fields=CombinedExpression(F("curated_fields"), "||", Value(marks, output_field=JSONField()))
+    )
 
 
 def release_curated(trial: Trial, keys, user) -> list[str]:

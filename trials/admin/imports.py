@@ -18,6 +18,7 @@ from trials.admin.base import ReadOnlyAdmin, ReadOnlyInline
 from trials.admin.provenance import ImportOutcomeInline
 from trials.choices import SourceFormat
 from trials.ingest import uploads
+from trials.ingest.run_liveness import mark_interrupted_runs
 from trials.models import ImportFile, ImportOutcome, ImportRun
 from trials.tasks import dispatch
 
@@ -83,6 +84,7 @@ class ImportRunAdmin(ReadOnlyAdmin):
         own = [
             path("upload/", self.admin_site.admin_view(self.upload_view), name="trials_importrun_upload"),
             path("<int:pk>/apply/", self.admin_site.admin_view(self.apply_view), name="trials_importrun_apply"),
+            path("<int:pk>/rerun/", self.admin_site.admin_view(self.rerun_view), name="trials_importrun_rerun"),
         ]
         return own + super().get_urls()
 
@@ -114,6 +116,7 @@ class ImportRunAdmin(ReadOnlyAdmin):
         )
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
+        mark_interrupted_runs()  # a run whose process died shows as interrupted, not running forever
         run = self.get_object(request, object_id)
         extra_context = {
             **(extra_context or {}),
@@ -123,10 +126,14 @@ class ImportRunAdmin(ReadOnlyAdmin):
             and run.status == ImportRun.Status.COMPLETED
             and request.user.has_perm(IMPORT_PERMISSION)
             and not run.applied_by.exists(),
+            "can_rerun": run is not None
+            and run.status == ImportRun.Status.INTERRUPTED
+            and request.user.has_perm(IMPORT_PERMISSION),
         }
         return super().change_view(request, object_id, form_url, extra_context)
 
     def changelist_view(self, request, extra_context=None):
+        mark_interrupted_runs()
         extra_context = {**(extra_context or {}), "can_import": request.user.has_perm(IMPORT_PERMISSION)}
         return super().changelist_view(request, extra_context)
 
@@ -160,18 +167,30 @@ class ImportRunAdmin(ReadOnlyAdmin):
         return TemplateResponse(request, "admin/trials/importrun/upload.html", context)
 
     def apply_view(self, request, pk):
+        return self._start_from(
+            request, pk, uploads.start_apply, ("Import queued for the background worker.", "Import applied.")
+        )
+
+    def rerun_view(self, request, pk):
+        """Run an interrupted run again over the same files: what it loaded comes out unchanged."""
+        return self._start_from(
+            request, pk, uploads.start_rerun, ("Queued again for the background worker.", "Run again to its end.")
+        )
+
+    def _start_from(self, request, pk, start, messages_when):
+        """POST only: a new run made by ``start`` from run ``pk``, run now or queued (``messages_when`` says which)."""
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         if not request.user.has_perm(IMPORT_PERMISSION):
             raise PermissionDenied
-        preview = get_object_or_404(ImportRun, pk=pk)
+        source = get_object_or_404(ImportRun, pk=pk)
         try:
-            run = uploads.start_apply(preview, request.user)
+            run = start(source, request.user)
         except ValidationError as exc:
             self.message_user(request, exc.messages[0], messages.ERROR)
-            return redirect("admin:trials_importrun_change", preview.pk)
+            return redirect("admin:trials_importrun_change", source.pk)
         queued = dispatch(run)
-        self.message_user(request, "Import queued for the background worker." if queued else "Import applied.")
+        self.message_user(request, messages_when[0] if queued else messages_when[1])
         return redirect("admin:trials_importrun_change", run.pk)
 
 

@@ -4,7 +4,7 @@ from django.contrib import admin
 
 from trials.admin.base import LightTrialMixin
 from trials.admin.base import ModelAdmin as BaseModelAdmin
-from trials.curation import mark_curated, part_of
+from trials.curation import lock_trials, mark_curated, part_of
 from trials.models import Arm, Contact, Intervention, Outcome, RegistryId, Site, TrialCondition, TrialMeshTerm
 from trials.search_index import refresh_search_index
 
@@ -13,14 +13,17 @@ class CuratedPartAdmin(BaseModelAdmin):
     """A part edited on its own page becomes curated on its trial: imports keep it as it is now."""
 
     def save_model(self, request, obj, form, change):
+        lock_trials([obj.trial_id])  # an import rewriting this trial's parts waits, or is waited for
         super().save_model(request, obj, form, change)
         self._curated(request, [obj])
 
     def delete_model(self, request, obj):
+        lock_trials([obj.trial_id])
         super().delete_model(request, obj)
         self._curated(request, [obj])
 
     def delete_queryset(self, request, queryset):
+        lock_trials(queryset.values_list("trial_id", flat=True))
         objs = list(queryset.select_related("trial"))
         super().delete_queryset(request, queryset)
         self._curated(request, objs)

@@ -15,7 +15,16 @@ from trials.admin.base import (
     ReadOnlyInline,
     admin_link,
 )
-from trials.curation import disagreements, mark_curated, merge_trials, part_of, possible_duplicates, release_curated
+from trials.admin.edit_base import EditBaseForm
+from trials.curation import (
+    disagreements,
+    lock_trials,
+    mark_curated,
+    merge_trials,
+    part_of,
+    possible_duplicates,
+    release_curated,
+)
 from trials.models import (
     Arm,
     Contact,
@@ -165,9 +174,10 @@ class TrialAdmin(ChangeListDeferMixin, ModelAdmin):
     search_help_text = "Words of the title or acronym, or a registry id such as NCT05289856."
     autocomplete_fields = ("lead_sponsor", "collaborators")
     readonly_fields = ("created_at", "updated_at", "curation", "fact_sources")
+    form = EditBaseForm  # a save writes the curator's edits, not a stale copy of an import's changes
     actions = ("merge_selected", "release_curated_facts")
     fieldsets = (
-        ("Curation", {"fields": ("curation",)}),
+        ("Curation", {"fields": ("curation", "edit_base")}),
         (None, {"fields": ("brief_title", "official_title", "acronym", "overall_status", "why_stopped")}),
         ("Design", {"fields": ("study_type", "phases", "allocation", "intervention_model", "masking",
                                "primary_purpose", "enrollment_count", "enrollment_type", "has_results")}),
@@ -210,6 +220,13 @@ class TrialAdmin(ChangeListDeferMixin, ModelAdmin):
     @admin.display(description="phases")
     def phase_column(self, obj):
         return phase_label(obj.phases) or "-"
+
+    def get_object(self, request, object_id, from_field=None):
+        if request.method == "POST" and object_id and object_id.isdigit():
+            # A save runs in a transaction (changeform_view): lock the row before reading it, so an
+            # import writing this trial now finishes first and the form is checked against its result.
+            lock_trials([object_id])
+        return super().get_object(request, object_id, from_field)
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)

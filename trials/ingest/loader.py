@@ -21,7 +21,7 @@ from trials.choices import UNIQUE_ID_SCHEMES, IdScheme
 from trials.ingest.merge import SourceSnapshot, merge
 from trials.ingest.normalize import clean_line
 from trials.ingest.records import ParseError, RawSource, RegistryId, TrialRecord
-from trials.ingest.trial_writer import curated_source_values, write_trial
+from trials.ingest.trial_writer import PARTS, curated_source_values, write_trial
 from trials.models import ImportOutcome, ImportRun, SourceRecord, Trial, TrialChange
 from trials.models import RegistryId as RegistryIdRow
 from trials.search_index import refresh_search_index
@@ -150,7 +150,13 @@ def apply_sources(
     curated = set(trial.curated_fields)
     for key, value in curated_source_values(trial, merged_record, curated).items():
         trial.curated_fields[key]["source_value"] = value
-    write_trial(trial, merged_record, registry_ids, keep=curated, is_new=created)
+    # Parts whose facts are the same keep their rows: a curator's form open on them stays valid.
+    unchanged = (
+        set()
+        if created or force
+        else {p for p, keys in PARTS.items() if all(old.get(k) == merged.get(k) for k in keys)}
+    )
+    write_trial(trial, merged_record, registry_ids, keep=curated, is_new=created, unchanged=unchanged)
     refresh_search_index([trial.pk])
     changed = sorted(key for key in set(merged) | set(old) if merged.get(key) != old.get(key))
     if not created and changed:

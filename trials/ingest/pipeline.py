@@ -7,13 +7,14 @@ every other record still imports.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
+from trials.ingest import run_liveness
 from trials.ingest.detect import detect_format
 from trials.ingest.loader import LoadResult, load_record
 from trials.ingest.parsers import parser_for
@@ -59,22 +60,35 @@ def import_units(
     A ``run.dry_run`` (an admin preview) loads each record and rolls it back: the outcomes say
     what each record would become, and the catalogue is left as it was.
     """
-    if run.status != ImportRun.Status.RUNNING:
-        run.status = ImportRun.Status.RUNNING
-        run.save(update_fields=["status"])
+    run_liveness.claim(run)  # a process killed from here on leaves a run that shows as interrupted
     try:
         with _asynchronous_commits():
             for unit in units:
-                for report in _import_unit(unit, run=run, format=format):
-                    _record_outcome(run, report)
+                for report in _committed(_import_unit(unit, run=run, format=format), run):
                     if on_record:
                         on_record(report)
     except BaseException:
         # Ctrl-C or a crash: what is loaded stays loaded (each record is atomic); the run says so.
         _finish(run, ImportRun.Status.INTERRUPTED)
         raise
-    _finish(run, ImportRun.Status.COMPLETED)
+    else:
+        _finish(run, ImportRun.Status.COMPLETED)
+    finally:
+        run_liveness.release(run)
     return run
+
+
+def _committed(reports: Iterator[RecordReport], run: ImportRun) -> Iterator[RecordReport]:
+    """Each record's load (done while ``reports`` yields it) commits together with its outcome
+    and the run's counters: a process killed at any point leaves every record either loaded and
+    counted, or neither."""
+    while True:
+        with transaction.atomic():
+            report = next(reports, None)
+            if report is None:
+                return
+            _record_outcome(run, report)
+        yield report
 
 
 @contextmanager
@@ -155,20 +169,19 @@ def _failed(origin: str, error: str, ids: list[str] | None = None) -> RecordRepo
 
 
 def _record_outcome(run: ImportRun, report: RecordReport) -> None:
-    with transaction.atomic():
-        ImportOutcome.objects.create(
-            run=run,
-            source=report.source[:1000],
-            outcome=report.outcome,
-            trial_id=report.trial_id,
-            registry_ids=report.registry_ids,
-            changed_fields=report.changed_fields,
-            source_record_id=report.source_record_id,
-            error=report.error or "",
-        )
-        counter = report.outcome  # created / updated / unchanged / failed
-        setattr(run, counter, getattr(run, counter) + 1)
-        run.save(update_fields=[counter])
+    ImportOutcome.objects.create(
+        run=run,
+        source=report.source[:1000],
+        outcome=report.outcome,
+        trial_id=report.trial_id,
+        registry_ids=report.registry_ids,
+        changed_fields=report.changed_fields,
+        source_record_id=report.source_record_id,
+        error=report.error or "",
+    )
+    counter = report.outcome  # created / updated / unchanged / failed
+    setattr(run, counter, getattr(run, counter) + 1)
+    run.save(update_fields=[counter])
 
 
 def _finish(run: ImportRun, status: str) -> None:

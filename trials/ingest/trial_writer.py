@@ -68,10 +68,17 @@ PARTS = {
 
 
 def write_trial(
-    trial: Trial, record: TrialRecord, registry_ids: list[RegistryId], *, keep=frozenset(), is_new=None
+    trial: Trial,
+    record: TrialRecord,
+    registry_ids: list[RegistryId],
+    *,
+    keep=frozenset(),
+    is_new=None,
+    unchanged=frozenset(),
 ) -> Trial:
     """Copy every fact of ``record`` onto ``trial`` (saved) and replace its child rows, except
-    the columns and parts named in ``keep`` (a curator's)."""
+    the columns and parts named in ``keep`` (a curator's) and the parts named in ``unchanged``
+    (the same facts as the rows hold: they stay, with the ids a curator's open form refers to)."""
     if is_new is None:
         is_new = trial._state.adding
     kept_columns = {name: getattr(trial, name) for name in keep if name not in PARTS}
@@ -79,14 +86,19 @@ def write_trial(
     for name, value in kept_columns.items():
         setattr(trial, name, value)
     trial.save()
-    parts = [part for part in PARTS if part not in keep]
+    parts = [part for part in PARTS if part not in keep and part not in unchanged]
     if not is_new:
         _delete_children(trial, parts)
     if "registry_ids" in parts:
         _write_registry_ids(trial, registry_ids)
     if "collaborators" in parts:
         trial.collaborators.set(_organization(org) for org in record.collaborators)
-    mapped = _write_conditions(trial, record) if "conditions" in parts else []
+    if "conditions" in parts:
+        mapped = _write_conditions(trial, record)
+    elif "conditions" in unchanged and "conditions" not in keep:
+        mapped = _mapped_conditions(record)
+    else:
+        mapped = []
     _write_mesh_terms(trial, record, mapped)
     if "arms_interventions" in parts:
         _write_arms_and_interventions(trial, record)
@@ -203,15 +215,24 @@ def _write_registry_ids(trial: Trial, registry_ids: list[RegistryId]) -> None:
 def _write_conditions(trial: Trial, record: TrialRecord) -> list:
     """Each source term points to its MeSH descriptor's condition (the vocabulary, helped by the
     study's own MeSH terms) or, unmapped, to its wording. Returns the descriptors mapped."""
-    study_meshes = [(m.mesh_id, m.term) for m in record.condition_meshes if not m.is_ancestor and m.mesh_id]
     rows, mapped = [], []
-    for position, term in enumerate(record.conditions):
-        condition, descriptor = condition_row(term, study_meshes)
+    for position, (term, condition, descriptor) in enumerate(_condition_rows(record)):
         if descriptor is not None:
             mapped.append(descriptor)
         rows.append(TrialCondition(trial=trial, condition=condition, source_term=term[:500], position=position))
     TrialCondition.objects.bulk_create(rows)
     return mapped
+
+
+def _mapped_conditions(record: TrialRecord) -> list:
+    """The descriptors the record's conditions map to, for conditions whose rows stay as they are."""
+    return [descriptor for _, _, descriptor in _condition_rows(record) if descriptor is not None]
+
+
+def _condition_rows(record: TrialRecord):
+    study_meshes = [(m.mesh_id, m.term) for m in record.condition_meshes if not m.is_ancestor and m.mesh_id]
+    for term in record.conditions:
+        yield (term, *condition_row(term, study_meshes))
 
 
 def _write_mesh_terms(trial: Trial, record: TrialRecord, mapped=()) -> None:

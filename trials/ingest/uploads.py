@@ -65,6 +65,24 @@ def start_apply(preview: ImportRun, user=None) -> ImportRun:
     )
 
 
+def start_rerun(run: ImportRun, user=None) -> ImportRun:
+    """A queued run that does again what the interrupted ``run`` did, over the same files.
+
+    Loading is idempotent: the records the first run loaded before it stopped come out unchanged,
+    and no trial is duplicated."""
+    if run.status != ImportRun.Status.INTERRUPTED:
+        raise ValidationError("Only an interrupted run can be run again.")
+    return start_run(
+        f"run again (run {run.pk} was interrupted): {run.origin}",
+        user,
+        dry_run=run.dry_run,
+        format=run.format,
+        # A preview's files are read through the run it reruns; an apply still applies its preview.
+        preview_of=run if run.dry_run else run.preview_of,
+        status=ImportRun.Status.QUEUED,
+    )
+
+
 def upload_size(run: ImportRun) -> int:
     """Bytes the run reads (its own files, or its preview's)."""
     files = ImportFile.objects.filter(run=_files_run(run))
@@ -77,7 +95,10 @@ def execute(run: ImportRun) -> ImportRun:
 
 
 def _files_run(run: ImportRun) -> ImportRun:
-    return run.preview_of if run.preview_of_id and not run.files.exists() else run
+    """The run holding the files ``run`` reads: its own, else its preview's (or the rerun preview's)."""
+    while run.preview_of_id and not run.files.exists():
+        run = run.preview_of
+    return run
 
 
 def _units(run: ImportRun) -> Iterator[RawSource | Unreadable]:

@@ -12,6 +12,7 @@ from trials.ingest.parsers import PARSERS
 from trials.ingest.pipeline import import_units, start_run
 from trials.ingest.progress import progress_printer
 from trials.ingest.readers import read_paths
+from trials.ingest.run_liveness import mark_interrupted_runs
 
 
 class Command(BaseCommand):
@@ -47,6 +48,12 @@ class Command(BaseCommand):
             units, origin = fetch_updated_since(ctgov_since), f"ClinicalTrials.gov API: updated since {ctgov_since}"
         else:
             units, origin = read_paths(paths), " ".join(paths)
+        interrupted = mark_interrupted_runs()
+        if interrupted:
+            self.stderr.write(
+                f"{interrupted} earlier import run(s) had stopped without finishing (marked interrupted); "
+                "importing their files again is safe: nothing is duplicated."
+            )
         run = start_run(f"import_trials by {getpass.getuser()}: {origin}")
         report_file = open(report, "w", encoding="utf-8") if report else None  # noqa: SIM115
         with progress_printer(enabled=sys.stderr.isatty() and options["verbosity"] > 0) as progress:

@@ -99,7 +99,7 @@ def search_catalogue(search_catalogue_once, db):
 
 @pytest.fixture(autouse=True)
 def _no_rate_limits(settings):
-    settings.RATELIMIT_ENABLE = False  # thousands of requests from one client are the point here
+    settings.RATE_LIMITS_ENABLED = False  # thousands of requests from one client are the point here
 
 
 def _body(response) -> bytes:
@@ -182,6 +182,16 @@ def test_every_parameter_hostile_at_once(client, search_catalogue, endpoint):
     for value in HOSTILE.values():
         query = "&".join(f"{parameter}={value}" for parameter in PARAMETERS)
         assert attack(client, endpoint, SEARCH_ENDPOINTS[endpoint], query) == []
+
+
+@pytest.mark.parametrize("endpoint", SEARCH_ENDPOINTS)
+def test_more_parameters_than_django_reads_is_a_400_that_says_so(client, search_catalogue, settings, endpoint):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 100
+    for query in ("&".join(["phase=PHASE1"] * 101), "&".join(f"p{index}=1" for index in range(101))):
+        response = client.get(f"{SEARCH_ENDPOINTS[endpoint]}?{query}")
+        assert response.status_code == 400
+        assert problems(endpoint, response) == []
+        assert "Too many query parameters: at most 100 are read." in response.content.decode()
 
 
 HOSTILE_IDENTIFIERS = [

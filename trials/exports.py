@@ -18,6 +18,7 @@ from django.views.decorators.http import require_safe
 
 from trials.search_results import matching_trials
 from trials.trial_json import trial_json, trial_queryset
+from trials.views import query_checked
 
 CHUNK = 200
 CSV_COLUMNS = (
@@ -36,6 +37,7 @@ class _Echo:
 
 
 @require_safe
+@query_checked
 def export_trials(request, fmt: str):
     if fmt not in ("csv", "json"):
         raise Http404("Export as csv or json")

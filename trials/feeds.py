@@ -19,6 +19,7 @@ from django.utils.html import escape
 from trials.facets import search_url
 from trials.filters import TrialFilterSet
 from trials.models import Trial
+from trials.views import query_checked
 
 ITEMS = 50
 # What XML 1.0 cannot hold: C0 controls but tab and line breaks, and the non-characters U+FFFE, U+FFFF.
@@ -28,6 +29,9 @@ _ITEM_FIELDS = ("brief_title", "official_title", "brief_summary", "created_at", 
 
 class SearchFeed(Feed):
     feed_type = Atom1Feed
+
+    def __call__(self, request, *args, **kwargs):
+        return query_checked(super().__call__)(request, *args, **kwargs)
 
     def get_object(self, request, *args, **kwargs):
         return TrialFilterSet(request.GET)

@@ -1,6 +1,9 @@
 """Public HTML pages: the search page (results, facets, near me) and one trial's page."""
 
+from functools import wraps
+
 from django.conf import settings
+from django.core.exceptions import TooManyFieldsSent
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -16,7 +19,32 @@ from trials.trial_json import trial_queryset
 RADIUS_CHOICES = (10, 25, 50, 100, 250, 500, 1000)
 
 
+def too_many_parameters_message() -> str:
+    return f"Too many query parameters: at most {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} are read."
+
+
+def query_checked(view=None, *, json: bool = False):
+    """``view``, answering a query string Django refuses to read (more parameters than
+    DATA_UPLOAD_MAX_NUMBER_FIELDS) with a 400 that says so, as a page or ``{"error": ...}``,
+    instead of Django's bare "Bad Request"."""
+    if view is None:
+        return lambda view: query_checked(view, json=json)
+
+    @wraps(view)
+    def checked(request, *args, **kwargs):
+        try:
+            request.GET  # noqa: B018 (parsed once, here, so a refusal can be answered)
+        except TooManyFieldsSent:
+            if json:
+                return JsonResponse({"error": too_many_parameters_message()}, status=400)
+            return render(request, "trials/bad_request.html", {"message": too_many_parameters_message()}, status=400)
+        return view(request, *args, **kwargs)
+
+    return checked
+
+
 @require_safe
+@query_checked
 def trial_list(request):
     text = selectors.clean_query_text(request.GET.get("q", ""))
     if text and len(request.GET) == 1:
@@ -69,6 +97,7 @@ def trial_detail(request, identifier: str):
 
 
 @require_safe
+@query_checked(json=True)
 def place_suggestions(request):
     """Typeahead for "near me": places whose name starts with ``q``, largest first."""
     text = selectors.clean_query_text(request.GET.get("q", ""))[:100]

@@ -50,7 +50,7 @@ def wsgi_application():
 
 @pytest.fixture
 def api_schema(search_catalogue, wsgi_application, settings):
-    settings.RATELIMIT_ENABLE = False
+    settings.RATE_LIMITS_ENABLED = False
     # The schema as the portal serves it, read through the application the generated requests go to.
     return schemathesis.openapi.from_wsgi("/api/schema/?format=json", wsgi_application)
 

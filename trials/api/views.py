@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from django.conf import settings
+from django.core.exceptions import TooManyFieldsSent
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -22,6 +23,7 @@ from trials.filters import Notice, TrialFilterSet
 from trials.search_results import search
 from trials.selectors import trial_by_identifier
 from trials.trial_json import trial_json, trial_queryset
+from trials.views import too_many_parameters_message
 
 PAGING = ("page", "page_size")
 _WHOLE_NUMBER = re.compile(r"[0-9]{1,100}")  # longer is no page; int() of it would be slow
@@ -35,6 +37,8 @@ class BadParameter(Exception):
 
 def error_as_json(exc, context):
     """DRF's own errors (a POST, a bad Accept header) in the API's one error shape, ``{"error": ...}``."""
+    if isinstance(exc, TooManyFieldsSent):
+        return Response({"error": too_many_parameters_message()}, status=400)
     response = exception_handler(exc, context)
     if response is not None and isinstance(response.data, dict) and "detail" in response.data:
         response.data = {"error": str(response.data["detail"])}
@@ -66,7 +70,11 @@ class TrialSearch(APIView):
         parameters=search_parameters(),
         responses={
             200: TrialSearchSerializer,
-            400: OpenApiResponse(ErrorSerializer, description="`page` or `page_size` is not a whole number >= 1"),
+            400: OpenApiResponse(
+                ErrorSerializer,
+                description="`page` or `page_size` is not a whole number >= 1, or the query has more parameters "
+                "than the server reads",
+            ),
             404: OpenApiResponse(ErrorSerializer, description="`page` is past the last page"),
         },
     )

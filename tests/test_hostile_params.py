@@ -11,6 +11,7 @@ hypothesis sends random parameter sets to the search page and the API.
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import xml.etree.ElementTree as ET
@@ -241,7 +242,10 @@ def test_a_value_the_search_cannot_use_is_dropped_with_a_notice(client, search_c
         assert parameter in {notice["parameter"] for notice in data["notices"]}, query
         assert parameter not in TrialFilterSet(QueryDict(query)).values, query
         page = client.get(f"{SEARCH_ENDPOINTS['search page']}?{query}")
-        assert parameter in {notice.parameter for notice in page.context["results"].notices}, query
+        messages = [notice.message for notice in page.context["results"].notices if notice.parameter == parameter]
+        assert messages, query
+        # The page tells the person, the value in it shown as text.
+        assert all(html.escape(message) in page.content.decode() for message in messages), messages
 
 
 # Random parameter sets. Names mostly the search's own, values mostly hostile, sometimes valid.

@@ -25,6 +25,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from trials.models import Trial
+
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
@@ -67,3 +69,28 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 )
 def test_api_answers_as_its_schema_says(case):
     case.call_and_validate(checks=CHECKS)
+
+
+# Generated identifiers almost never name a trial, so each trial of the catalogue is read once on
+# purpose, and a few searches that reach the less common parts of the answer (highlights, nearest
+# sites, expanded facets, the error bodies).
+SEARCHES = [
+    {},
+    {"q": "glioma"},
+    {"q": "zzzz glioblastomma"},
+    {"near": "Paris", "radius_km": "20000", "sort": "distance"},
+    {"page_size": "1", "page": "2", "expand": ["drug", "condition"], "status": "NOT_A_STATUS"},
+    {"page": "99"},
+    {"page": "0"},
+]
+
+
+def test_every_trial_and_some_searches_match_the_schema(api_schema):
+    detail = api_schema["/api/trials/{identifier}/"]["GET"]
+    trials = Trial.objects.order_by("pk")
+    for identifier in [*(str(trial.pk) for trial in trials), "NCT04728893", "NCT99999999"]:
+        response = detail.Case(path_parameters={"identifier": identifier}).call_and_validate(checks=CHECKS)
+        assert response.status_code == (404 if identifier == "NCT99999999" else 200)
+    search = api_schema["/api/trials/"]["GET"]
+    statuses = [search.Case(query=query).call_and_validate(checks=CHECKS).status_code for query in SEARCHES]
+    assert statuses == [200, 200, 200, 200, 200, 404, 400]

@@ -172,3 +172,97 @@ class TrialSearchSerializer(serializers.Serializer):
 class ErrorSerializer(serializers.Serializer):
     error = serializers.CharField()
     parameter = serializers.CharField(required=False)
+
+
+# One trial's JSON (``trial_json``, also the JSON export), described for the schema only: the view
+# returns that dict as it is. Its top level and the parts a client reads most are typed; the rest
+# are objects whose keys the description names.
+def _text(**kwargs):
+    return serializers.CharField(allow_null=True, **kwargs)
+
+
+class OrganizationJsonSerializer(serializers.Serializer):
+    name = serializers.CharField()
+
+    def get_fields(self):
+        return {**super().get_fields(), "class": _text(help_text="CT.gov agency class")}
+
+
+class TrialConditionJsonSerializer(serializers.Serializer):
+    name = serializers.CharField(help_text="The normalized condition")
+    mesh_id = _text()
+    source_term = serializers.CharField(help_text="As the source words it")
+
+
+class ArmJsonSerializer(serializers.Serializer):
+    label = serializers.CharField()
+    type = _text()
+    description = _text()
+    interventions = serializers.ListField(child=serializers.CharField(), help_text="Intervention names")
+
+
+class InterventionJsonSerializer(serializers.Serializer):
+    type = _text()
+    name = serializers.CharField()
+    description = _text()
+    other_names = serializers.ListField(child=serializers.CharField())
+    is_placebo = serializers.BooleanField()
+    drugs = serializers.ListField(child=serializers.DictField(), help_text="`name`, `classes`, `resolved_by`")
+
+
+class OutcomeJsonSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    measure = serializers.CharField()
+    description = _text()
+    time_frame = _text()
+
+
+class SiteJsonSerializer(serializers.Serializer):
+    facility = _text()
+    city = _text()
+    state = _text()
+    postal_code = _text()
+    country = _text(help_text="ISO 3166-1 alpha-2")
+    country_name = _text(help_text="As the source wrote it")
+    status = _text()
+    latitude = serializers.FloatField(allow_null=True)
+    longitude = serializers.FloatField(allow_null=True)
+    coordinates_from = _text()
+    contacts = serializers.ListField(child=serializers.DictField())
+
+
+class TrialJsonSerializer(serializers.Serializer):
+    """The trial's canonical JSON: every fact the catalogue holds, as the sources stated it."""
+
+    id = serializers.IntegerField()
+    registry_ids = RegistryIdSerializer(many=True)
+    brief_title = serializers.CharField()
+    official_title = _text()
+    acronym = _text()
+    brief_summary = _text()
+    detailed_description = _text()
+    keywords = serializers.ListField(child=serializers.CharField())
+    overall_status = _text()
+    why_stopped = _text()
+    phases = serializers.ListField(child=serializers.CharField())
+    study_type = _text()
+    design = serializers.DictField(help_text="`allocation`, `intervention_model`, `masking`, `primary_purpose`")
+    enrollment = serializers.DictField(help_text="`count` and `type` (ACTUAL or ESTIMATED)")
+    dates = serializers.DictField(
+        child=PartialDateSerializer(allow_null=True), help_text="start, primary_completion, completion, ..."
+    )
+    sponsor = OrganizationJsonSerializer(allow_null=True)
+    collaborators = OrganizationJsonSerializer(many=True)
+    responsible_party = serializers.DictField(allow_null=True, help_text="`type`, `name`, `title`, `affiliation`")
+    conditions = TrialConditionJsonSerializer(many=True)
+    arms = ArmJsonSerializer(many=True)
+    interventions = InterventionJsonSerializer(many=True)
+    outcomes = OutcomeJsonSerializer(many=True)
+    eligibility = serializers.DictField(help_text="`criteria`, `inclusion`, `exclusion`, `sex`, ages ...")
+    sites = SiteJsonSerializer(many=True)
+    central_contacts = serializers.ListField(child=serializers.DictField())
+    officials = serializers.ListField(child=serializers.DictField())
+    has_results = serializers.BooleanField(allow_null=True)
+    sources = serializers.ListField(child=serializers.DictField())
+    fact_sources = serializers.DictField(help_text="Which source (an id in `sources`) gave each fact")
+    curated = serializers.DictField(help_text="Facts a curator set, with who and when")

@@ -11,13 +11,12 @@ import re
 from django.conf import settings
 from django.core.exceptions import TooManyFieldsSent
 from django.http import Http404
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView, exception_handler
 
 from trials.api.parameters import MAX_PAGE_SIZE, search_parameters
-from trials.api.serializers import ErrorSerializer, TrialSearchSerializer
+from trials.api.serializers import ErrorSerializer, TrialJsonSerializer, TrialSearchSerializer
 from trials.facets import search_url
 from trials.filters import Notice, TrialFilterSet
 from trials.search_results import search
@@ -125,7 +124,7 @@ class TrialDetail(APIView):
             OpenApiParameter("identifier", str, OpenApiParameter.PATH, description="Internal id or registry id")
         ],
         responses={
-            200: OpenApiResponse(OpenApiTypes.OBJECT, description="The trial JSON, as in the JSON export"),
+            200: OpenApiResponse(TrialJsonSerializer, description="The trial JSON, as in the JSON export"),
             404: OpenApiResponse(ErrorSerializer, description="No such trial"),
         },
     )

@@ -13,8 +13,7 @@ from urllib.parse import quote
 
 from django.db import connection
 
-from trials.models import Arm, ImportOutcome, Intervention, Outcome, RegistryId, Site, SourceRecord, Trial
-from trials.trial_json import trial_json, trial_queryset
+from trials.ingest.integrity import catalogue_problems
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_STUDIES = ROOT / "data" / "demo" / "ctgov_demo_studies.jsonl.gz"
@@ -63,42 +62,6 @@ def wait_for(condition, *, timeout: float = 60, what: str = "a condition", proce
     raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
-def outcomes_of_newest_run() -> int:
-    return ImportOutcome.objects.filter(run=connection_newest_run()).count()
-
-
-def connection_newest_run():
-    from trials.models import ImportRun
-
-    return ImportRun.objects.order_by("-pk").values_list("pk", flat=True).first()
-
-
-# Snapshot keys and the rows written from them (``trial_writer``): a whole trial has one row per item.
-_PARTS = {"arms": Arm, "interventions": Intervention, "outcomes": Outcome, "sites": Site}
-
-
 def assert_catalogue_whole() -> None:
-    """Every trial is fully in: it has its source records, its rows match its merged record item
-    for item, it is indexed for search, and no registry id names two trials."""
-    assert not SourceRecord.objects.filter(trial__isnull=True).exists(), "a source record without its trial"
-    for trial in Trial.objects.all():
-        snapshot = trial.record_snapshot or {}
-        assert snapshot, f"trial {trial.pk} has no merged record"
-        assert SourceRecord.objects.filter(trial=trial).exists(), f"trial {trial.pk} has no source"
-        assert trial.search_vector is not None, f"trial {trial.pk} is not indexed for search"
-        for key, model in _PARTS.items():
-            rows = model.objects.filter(trial=trial).count()
-            assert rows == len(snapshot.get(key) or []), f"trial {trial.pk}: {rows} {key} rows for {snapshot[key]!r}"
-    ids = RegistryId.objects.values_list("scheme", "value")
-    assert len(ids) == len(set(ids)), "a registry id names two trials"
-
-
-def catalogue_json() -> dict[str, dict]:
-    """Every trial's canonical JSON by its NCT id, without the catalogue's own ids and clocks."""
-    volatile = {"id", "created_at", "updated_at", "url"}
-    return {
-        next(rid["value"] for rid in data["registry_ids"] if rid["scheme"] == "NCT"): {
-            key: value for key, value in data.items() if key not in volatile
-        }
-        for data in map(trial_json, trial_queryset())
-    }
+    """Every trial is fully in (``trials.ingest.integrity``): nothing half-written."""
+    assert catalogue_problems() == []

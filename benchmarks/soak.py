@@ -92,7 +92,7 @@ def main() -> int:
         str(ROOT / ".venv" / "bin" / "gunicorn"), "portal.wsgi", "--bind", f"127.0.0.1:{port}",
         "--workers", str(args.workers), "--worker-class", "gthread", "--threads", str(args.threads),
         "--timeout", "120", "--keep-alive", str(args.keep_alive),
-        "--access-logfile", "-", "--access-logformat", '%(p)s %(s)s %(M)sms "%(r)s"',
+        "--access-logfile", "-", "--access-logformat", '%(p)s %(t)s %(s)s %(M)sms "%(r)s"',
     ]  # fmt: skip
     server = subprocess.Popen(server_cmd, cwd=ROOT, env=env, stdout=server_log, stderr=subprocess.STDOUT)
     importer = ImportLoop(args.import_path, env, base) if not args.no_import else None

@@ -89,6 +89,8 @@ def worker_memory(result: dict) -> dict:
             "end_mb": series[-1][1],
             "max_mb": max(mb for _, mb in series),
             "slope_mb_per_min": slope([(t, mb) for t, mb in series if t >= window_start]),
+            # Not part of the verdict: tells a late step (a high-water mark) from a steady climb.
+            "slope_last_5min": slope([(t, mb) for t, mb in series if t >= end - 300]),
         })  # fmt: skip
     masters = [s["master_mb"] for s in samples if s["master_mb"] is not None]
     return {
@@ -131,11 +133,11 @@ def print_report(result: dict) -> None:
         print(f"  {error['status']} {error['name']}: {error['url']} {error['error']} {error['body'][:200]!r}")
     memory = summary["memory"]
     print(f"\nworker RSS MB (slope over t={memory['window_s'][0]}..{memory['window_s'][1]} s of the sampler's clock)")
-    print(f"{'pid':>8} {'start':>8} {'1 min':>8} {'end':>8} {'max':>8} {'MB/min':>8}")
+    print(f"{'pid':>8} {'start':>8} {'1 min':>8} {'end':>8} {'max':>8} {'MB/min':>8} {'last 5':>8}")
     for w in memory["workers"]:
         print(
             f"{w['pid']:>8} {w['start_mb']:>8} {w['after_1min_mb']:>8} {w['end_mb']:>8} {w['max_mb']:>8} "
-            f"{w['slope_mb_per_min']!s:>8}"
+            f"{w['slope_mb_per_min']!s:>8} {w['slope_last_5min']!s:>8}"
         )
     print(f"master: {memory['master_mb']}")
     imported, flat = summary["import"], "flat" if summary["memory_flat"] else "NOT flat"

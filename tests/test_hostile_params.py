@@ -14,6 +14,7 @@ import csv
 import html
 import io
 import json
+import os
 import xml.etree.ElementTree as ET
 from urllib.parse import quote
 
@@ -260,8 +261,9 @@ _queries = st.lists(
     st.tuples(st.sampled_from(PARAMETERS) | st.text(min_size=1, max_size=8).map(_encoded), _raw_values),
     max_size=8,
 ).map(lambda pairs: "&".join(f"{name}={value}" for name, value in pairs))
+# 50 each here to stay quick; a longer hunt: HOSTILE_EXAMPLES=2000.
 _FUZZ = settings(
-    max_examples=50,
+    max_examples=int(os.environ.get("HOSTILE_EXAMPLES", 50)),
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],

@@ -66,7 +66,7 @@ HOSTILE = {
     "lowercase enum": "phase2",
     "negative": "-1",
     "zero": "0",
-    "huge integer": "9" * 400,
+    "huge integer": "9" * 5_000,  # past int()'s 4,300 digits
     "float": "1.5",
     "1e308": "1e308",
     "overflowing float": "1e309",
@@ -200,6 +200,7 @@ HOSTILE_IDENTIFIERS = [
     "0",
     "-1",
     "9" * 400,
+    "9" * 5_000,  # past int()'s 4,300 digits
     "NCT99999999",
     "nct04728893x",
     "1.5",

@@ -10,6 +10,9 @@ from trials.models import RegistryId, Trial, TrialCondition
 from trials.search import search_trials
 
 _NCT = re.compile(r"^NCT\d{8}$", re.I)
+# ASCII digits, as many as a bigint holds: "¹" is a digit to str.isdigit() but not to int(), and
+# int() refuses more than 4,300 digits.
+_INTERNAL_ID = re.compile(r"[0-9]{1,19}")
 
 # Long trial columns no list shows (public results, admin lists); leaving them out keeps pages small.
 HEAVY_TRIAL_FIELDS = (
@@ -39,7 +42,7 @@ def trial_by_identifier(queryset: QuerySet[Trial], identifier: str) -> Trial:
     if "\x00" in identifier:  # PostgreSQL text cannot hold NUL: no trial has such an id
         raise Http404("No trial with that id")
     identifier = identifier.strip()
-    if identifier.isascii() and identifier.isdigit():  # "¹".isdigit() too, but int("¹") fails
+    if _INTERNAL_ID.fullmatch(identifier):
         trial = queryset.filter(pk=int(identifier)).first()
     else:
         trial_id = registry_trial_id(identifier)

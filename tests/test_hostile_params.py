@@ -160,6 +160,9 @@ def reads_first_value_only(endpoint: str, parameter: str) -> bool:
     return parameter in SINGLE_VALUED or endpoint in readers.get(parameter, ())
 
 
+# All in one request, every value is read only while they are within the per-parameter limit.
+assert len(HOSTILE) <= MAX_VALUES
+
 # A radius and the distance order only matter near a place.
 _CONTEXT = {"radius_km": "near=Paris", "sort": "near=Paris"}
 

@@ -6,6 +6,7 @@ test's ``settings``) switches them without a restart of the URL configuration.
 from functools import wraps
 
 from django.conf import settings
+from django.core.cache import caches
 from django.http import JsonResponse
 from django.shortcuts import render
 from django_ratelimit.core import get_usage
@@ -47,6 +48,10 @@ def too_many_requests(request, *, retry_after: int, json: bool = False):
 
 class ApiRateThrottle(AnonRateThrottle):
     """API_RATE_LIMIT per client address (the same address as the pages' limits count)."""
+
+    @property
+    def cache(self):
+        return caches[settings.RATELIMIT_USE_CACHE]  # the pages' counters' cache, not the facet counts'
 
     def get_rate(self):
         return settings.API_RATE_LIMIT

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
+from portal.cache import LOCMEM, REDIS, cache_settings
 from portal.database import database_config
 from portal.env import envbool, envint, envlist, envsecret, envurl
 
@@ -171,16 +172,11 @@ LOGGING = {
 TRIALS_PAGE_SIZE = envint("TRIALS_PAGE_SIZE", 20)
 
 # Facet counts are cached per search, under the catalogue's version (trials.search_index bumps it
-# whenever trials change), so a cached count is never stale. The rate limits' counters live here too.
-# Each web worker keeps its own (LocMemCache): so a rate limit counts per worker, and a client may make
-# up to (workers x limit) requests. redis-py is not installed, so there is no shared cache (REDIS_URL)
-# yet; see README.
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "OPTIONS": {"MAX_ENTRIES": envint("FACET_CACHE_ENTRIES", 5000)},
-    }
-}
+# whenever trials change), so a cached count is never stale; the rate limits' counters have a cache of
+# their own. With REDIS_URL both are shared by every worker (and machine); without it each worker keeps
+# its own, and a client may make up to (workers x limit) requests. See portal/cache.py and README.
+REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+CACHES = cache_settings(REDIS_URL, max_entries=envint("FACET_CACHE_ENTRIES", 5000))
 FACET_CACHE_SECONDS = envint("FACET_CACHE_SECONDS", 3600)
 
 # Rate limits per client address (portal.rate_limits): the HTML search page, place suggestions and
@@ -190,15 +186,17 @@ RATE_LIMITS_ENABLED = envbool("RATE_LIMITS", True)
 SEARCH_RATE_LIMIT = envrate("SEARCH_RATE_LIMIT", "120/m")
 EXPORT_RATE_LIMIT = envrate("EXPORT_RATE_LIMIT", "20/m")
 API_RATE_LIMIT = envrate("API_RATE_LIMIT", "120/m")
-# django-ratelimit's checks call LocMemCache an error because it is not shared between processes.
-# Per-worker counting is a choice made knowingly (above, and in README) while there is no Redis:
-# LocMemCache increments atomically within its process, so each worker's limit holds. Only these
-# two checks are silenced, and only for LocMemCache; any other unsuitable cache still fails the check.
-SILENCED_SYSTEM_CHECKS = (
-    ["django_ratelimit.E003", "django_ratelimit.W001"]
-    if CACHES["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
-    else []
-)
+RATELIMIT_USE_CACHE = "ratelimit"
+RATELIMIT_FAIL_OPEN = True  # a cache that cannot be reached counts nothing and limits no one
+# django-ratelimit's checks know neither LocMemCache as acceptable (E003: not shared) nor Django's own
+# RedisCache, which is shared and increments atomically (W001: "not officially supported"; its list
+# predates Django 4.0's backend). Per-worker counting without REDIS_URL is a choice made knowingly
+# (above, and in README): LocMemCache increments atomically within its process, so each worker's limit
+# holds. Only these checks are silenced, and only for these two backends.
+SILENCED_SYSTEM_CHECKS = {
+    LOCMEM: ["django_ratelimit.E003", "django_ratelimit.W001"],
+    REDIS: ["django_ratelimit.W001"],
+}.get(CACHES[RATELIMIT_USE_CACHE]["BACKEND"], [])
 
 # The JSON API (trials/api/): public and read-only, JSON only; no sessions, so no CSRF and no
 # query for a user. A search page holds TRIALS_PAGE_SIZE trials unless ``page_size`` asks (up to 100).

@@ -187,7 +187,9 @@ def search_catalogue_once(django_db_setup, django_db_blocker):
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """Each test starts with no cached facet counts: a test's rolled-back transaction never moves
-    the catalogue's version on (that happens on commit), so counts could outlive its data."""
-    from django.core.cache import cache
+    the catalogue's version on (that happens on commit), so counts could outlive its data. Nor
+    does any test inherit another's rate-limit counters."""
+    from django.core.cache import caches
 
-    cache.clear()
+    for alias in ("default", "ratelimit"):
+        caches[alias].clear()

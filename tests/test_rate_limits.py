@@ -4,7 +4,7 @@ and the API (DRF throttling); 429 with Retry-After beyond the limit, other addre
 Rates here are per hour, so a test never straddles the end of a counting window."""
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 from django.urls import reverse
 
 pytestmark = pytest.mark.django_db
@@ -17,9 +17,9 @@ def limits(settings):
     settings.SEARCH_RATE_LIMIT = "3/h"
     settings.EXPORT_RATE_LIMIT = "2/h"
     settings.API_RATE_LIMIT = "2/h"
-    cache.clear()
+    caches["ratelimit"].clear()
     yield settings
-    cache.clear()
+    caches["ratelimit"].clear()
 
 
 def _retry_after(response) -> int:

@@ -100,6 +100,17 @@ _MONTHS = {
     )
     for name in names
 }
+# No trial enrolls a billion people; and int() refuses text of more than 4,300 digits.
+MAX_COUNT_DIGITS = 9
+
+
+def count_of(digits: str) -> int:
+    """A count of people written in decimal digits; ParseError when it is too long to be one."""
+    if len(digits) > MAX_COUNT_DIGITS:
+        raise ParseError(f"not a count: {len(digits):,} digits")
+    return int(digits)
+
+
 _ISO_DATE = re.compile(r"(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?")
 _MONTH_DAY_YEAR = re.compile(r"([A-Za-z]+)\.?\s+(\d{1,2}),?\s+(\d{4})")  # March 28, 2022
 _DAY_MONTH_YEAR = re.compile(r"(\d{1,2})\s+([A-Za-z]+)\.?,?\s+(\d{4})")  # 28 March 2022

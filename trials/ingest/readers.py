@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import gzip
 import io
+import lzma
 import tarfile
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -20,6 +22,9 @@ from trials.ingest.records import RawSource
 # The largest single unit (file, member or line) read into memory. A CT.gov study is ~17 KB and
 # an API page of 1,000 studies ~20 MB; anything past this is refused with a clear message.
 MAX_UNIT_BYTES = 256 * 1024 * 1024
+# What a damaged archive raises: the archive modules' own errors, and their decompressors' (a
+# corrupt deflate stream raises zlib.error, not OSError); an unknown zip method NotImplementedError.
+_DAMAGED = (OSError, EOFError, zipfile.BadZipFile, tarfile.TarError, zlib.error, lzma.LZMAError, NotImplementedError)
 # Suffixes of files holding one record per line; these are streamed line by line.
 JSON_LINES_SUFFIXES = (".jsonl", ".ndjson")
 
@@ -74,7 +79,7 @@ def read_stream(stream: io.BufferedIOBase, name: str, *, origin: str) -> Iterato
                 yield from _read_plain(unzipped, inner, origin)
         else:
             yield from _read_plain(stream, name, origin)
-    except (OSError, EOFError, zipfile.BadZipFile, tarfile.TarError) as exc:
+    except _DAMAGED as exc:
         yield Unreadable(origin, f"damaged or unreadable archive: {exc}")
 
 
@@ -140,7 +145,7 @@ def _read_member(handle, name: str, member: str) -> Iterator[RawSource | Unreada
     # The size an archive declares can lie (zip bomb): cap what actually comes out.
     try:
         yield from _read_plain(io.BufferedReader(_Capped(handle)), name, member)
-    except (OSError, EOFError, zipfile.BadZipFile) as exc:
+    except _DAMAGED as exc:
         yield Unreadable(member, f"unreadable member: {exc}")
 
 

@@ -12,7 +12,19 @@ from dataclasses import asdict, dataclass, field, fields, is_dataclass
 
 
 class ParseError(ValueError):
-    """A source record that cannot be read; the message names the problem."""
+    """A source record that cannot be read; the message names the problem.
+
+    Messages quote the value that could not be read; a huge one (a megabyte "date") is cut in
+    its middle, so the message stays readable and keeps its start and its end (often the list
+    of allowed values)."""
+
+    MAX_MESSAGE = 1000
+
+    def __init__(self, message: str = "", *args):
+        if isinstance(message, str) and len(message) > self.MAX_MESSAGE:
+            cut = len(message) - 800
+            message = f"{message[:500]}…[{cut:,} characters left out]…{message[-300:]}"
+        super().__init__(message, *args)
 
 
 @dataclass(frozen=True)

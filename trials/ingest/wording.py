@@ -17,7 +17,7 @@ from django.db import models
 
 from trials import choices
 from trials.ingest.leniency import tolerant
-from trials.ingest.normalize import clean_line, date_type
+from trials.ingest.normalize import clean_line, count_of, date_type
 from trials.ingest.records import ParseError
 
 _UNSTATED = {"", "n/a", "na", "none", "not provided", "not stated", "unknown", "-"}
@@ -209,7 +209,7 @@ def enrollment(text: str | None) -> tuple[int | None, str | None]:
     match = _ENROLLMENT.fullmatch(line)
     if not match:
         raise ParseError(f"not an enrollment: {line!r}")
-    count = int(re.sub(r"[,\s]", "", match["count"]))
+    count = count_of(re.sub(r"[,\s]", "", match["count"]))
     word = match["type_before"] or match["type_after"] or match["type_middle"]
     if word and word.lower() == "expected":
         word = "ESTIMATED"

@@ -103,8 +103,7 @@ _STD_AGES = {"child": "CHILD", "adult": "ADULT", "older adult": "OLDER_ADULT", "
 
 def sniff(head: bytes) -> bool:
     text = decode_text(head, head=True)  # any bytes have a text
-    first_line = text.lstrip("\ufeff").split("\n", 1)[0].rstrip("\r")
-    return _header(first_line) is not None
+    return _header(_first_line(text.lstrip("\ufeff"))) is not None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -123,11 +122,22 @@ def split(source: RawSource) -> Iterator[RawSource]:
         yield RawSource(f"{source.origin}:row {number}", out.getvalue().encode())
 
 
+_LINE_END = re.compile(r"\r\n?|\n")
+
+
+def _first_line(text: str) -> str:
+    """The first line as the csv module ends rows: at "\\n", "\\r\\n" or a lone "\\r" (old Mac files)."""
+    return _LINE_END.split(text, maxsplit=1)[0]
+
+
 def _header(line: str) -> tuple[list[str], str] | None:
     """The header cells and delimiter when ``line`` is a CT.gov export's header row."""
     best = None
     for delimiter in (",", "\t"):
-        cells = next(csv.reader([line], delimiter=delimiter), [])
+        try:
+            cells = next(csv.reader([line], delimiter=delimiter), [])
+        except csv.Error:  # e.g. a quote left open in a line of random text
+            continue
         keys = [_COLUMNS.get(_fold(cell), "") for cell in cells]
         known = sum(key != "" for key in keys)
         names_record = "nct" in keys or "title" in keys
@@ -140,7 +150,7 @@ def _read(text: str) -> tuple[list[str], str, list[tuple[int, list[str]]]]:
     """Header, delimiter and the non-empty data rows with their row numbers (the header is row 0)."""
     if not text.strip():
         raise ParseError("empty: no CSV in this file")
-    first_line = text.split("\n", 1)[0].rstrip("\r")
+    first_line = _first_line(text)
     found = _header(first_line)
     if found is None:
         raise ParseError(

@@ -30,6 +30,8 @@ from trials.ingest.normalize import (
 )
 from trials.ingest.parsers.jsonutil import (
     DECODER,
+    TOO_DEEP,
+    TOO_LONG_NUMBER,
     Node,
     array_spans,
     decode,
@@ -88,6 +90,11 @@ def split(source: RawSource) -> Iterator[RawSource]:
             yield from _split_lines(source, text)
             return
         raise ParseError(json_error(exc)) from None
+    except (RecursionError, ValueError) as exc:  # nested too deeply, or a number int() refuses
+        if _looks_like_json_lines(text):
+            yield from _split_lines(source, text)
+            return
+        raise ParseError(TOO_DEEP if isinstance(exc, RecursionError) else TOO_LONG_NUMBER) from None
     rest = skip_whitespace(text, end)
     if rest < len(text):
         if "\n" not in text[start:end]:  # a first line that is a whole value: JSON lines
@@ -121,7 +128,7 @@ def _looks_like_json_lines(text: str) -> bool:
         try:
             if isinstance(DECODER.decode(line.strip()), dict):
                 return True
-        except json.JSONDecodeError:
+        except (RecursionError, ValueError):  # JSONDecodeError is a ValueError
             continue
     return False
 

@@ -40,7 +40,9 @@ _TIME_FRAME = re.compile(r"\[\s*Time\s+Frame\s*:", re.I)
 _SAFETY_ISSUE = re.compile(r"^\s*\[\s*Designated as safety issue\s*:[^\]]*\]", re.I)
 _LIST_MARK = re.compile(r"^(?:[-*•]|\d{1,3}[.)])\s+")
 _OUTCOME_KINDS = {"primary": "PRIMARY", "secondary": "SECONDARY", "other": "OTHER", "other pre-specified": "OTHER"}
-_EMAIL = re.compile(r"[^\s@|<>]+@[^\s@|<>]+\.[A-Za-z]{2,}")
+# Starts only where a run of address characters starts (the lookbehind): tried at every position
+# of a long word with no "@", the pattern would take quadratic time on a hostile page.
+_EMAIL = re.compile(r"(?<![^\s@|<>])[^\s@|<>]+@[^\s@|<>]+\.[A-Za-z]{2,}")
 _PHONE_START = re.compile(r"(?:^|\s)(?=[+(]?\d)")
 
 

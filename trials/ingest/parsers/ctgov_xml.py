@@ -27,6 +27,7 @@ from trials.ingest.normalize import (
     classify_registry_id,
     clean_line,
     clean_text,
+    count_of,
     country_code,
     date_type,
     parse_partial_date,
@@ -181,7 +182,7 @@ def _design(record: TrialRecord, study: Element) -> None:
     if count := clean_line(enrollment.own_text()):
         if not (count.isascii() and count.isdigit()):
             raise ParseError(f"{enrollment.path}: not a count: {count!r}")
-        record.enrollment_count = int(count)
+        record.enrollment_count = enrollment.read_own(count_of, count)
         record.enrollment_type = enrollment.read_own(date_type, enrollment.attribute("type"))
 
 

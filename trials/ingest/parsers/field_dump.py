@@ -62,14 +62,14 @@ _ENROLLMENT_PHRASES = (
     (
         re.compile(
             r"(?i)\b(?:an?\s+)?(?:estimated|anticipated|expected|planned|approximately|about|up to|total of)?\s*"
-            rf"(\d[\d,]*)\s+{_PEOPLE}\s+will\s+be\s+{_ENROLLED}\b"
+            rf"(\d[\d,]{{0,12}})\s+{_PEOPLE}\s+will\s+be\s+{_ENROLLED}\b"
         ),
         "ESTIMATED",
     ),
-    (re.compile(rf"(?i)\b(\d[\d,]*)\s+{_PEOPLE}\s+(?:were|have been)\s+{_ENROLLED}\b"), "ACTUAL"),
+    (re.compile(rf"(?i)\b(\d[\d,]{{0,12}})\s+{_PEOPLE}\s+(?:were|have been)\s+{_ENROLLED}\b"), "ACTUAL"),
     (
         re.compile(
-            r"(?i)\b(?:planned|target|estimated|anticipated|expected)\s+enrol+ment\s+(?:is\s+|of\s+|:\s*)?(\d[\d,]*)\b"
+            r"(?i)\b(?:planned|target|estimated|anticipated|expected)\s+enrol+ment\s+(?:is\s+|of\s+|:\s*)?(\d[\d,]{0,12})\b"
         ),
         "ESTIMATED",
     ),

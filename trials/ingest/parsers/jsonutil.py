@@ -21,6 +21,15 @@ _WHITESPACE = " \t\n\r"
 
 def decode(data: bytes, *, errors: str = "strict") -> str:
     """The text of JSON bytes; ``errors="ignore"`` for a head that may end inside a character."""
+    try:
+        return _decode(data, errors)
+    except UnicodeDecodeError as exc:
+        raise ParseError(
+            f"not UTF-8 or UTF-16 text: invalid byte at offset {exc.start} ({exc.encoding}: {exc.reason})"
+        ) from None
+
+
+def _decode(data: bytes, errors: str) -> str:
     if data.startswith(codecs.BOM_UTF8):
         return data[len(codecs.BOM_UTF8) :].decode("utf-8", errors)
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -30,10 +39,7 @@ def decode(data: bytes, *, errors: str = "strict") -> str:
         return data.decode("utf-16-be", errors)
     if len(data) >= 2 and data[0] != 0 and data[1] == 0:
         return data.decode("utf-16-le", errors)
-    try:
-        return data.decode("utf-8", errors)
-    except UnicodeDecodeError as exc:
-        raise ParseError(f"not UTF-8 or UTF-16 text: invalid byte at offset {exc.start}") from None
+    return data.decode("utf-8", errors)
 
 
 def loads(text: str):
@@ -41,6 +47,15 @@ def loads(text: str):
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise ParseError(json_error(exc)) from None
+    except RecursionError:
+        raise ParseError(TOO_DEEP) from None
+    except ValueError:  # int() refuses a number of more than 4,300 digits
+        raise ParseError(TOO_LONG_NUMBER) from None
+
+
+# Python's JSON decoder recurses once per nested list or object; a CT.gov study nests fewer than ten.
+TOO_DEEP = "not valid JSON: lists or objects nested too deeply to read (CT.gov records nest fewer than ten levels)"
+TOO_LONG_NUMBER = "not valid JSON: a number too long to read (more than 4,300 digits)"
 
 
 def json_error(exc: json.JSONDecodeError) -> str:
@@ -65,6 +80,10 @@ def value_end(text: str, pos: int) -> int:
         return DECODER.raw_decode(text, pos)[1]
     except json.JSONDecodeError as exc:
         raise ParseError(json_error(exc)) from None
+    except RecursionError:
+        raise ParseError(TOO_DEEP) from None
+    except ValueError:
+        raise ParseError(TOO_LONG_NUMBER) from None
 
 
 def array_spans(text: str, pos: int) -> list[tuple[int, int]]:

@@ -41,6 +41,10 @@ def parse_xml(data: bytes) -> EtreeElement:
         line, column = exc.position
         reason = str(exc).split(": line ", 1)[0]
         raise ParseError(f"not valid XML: {reason} at line {line} column {column + 1}") from None
+    except (LookupError, ValueError) as exc:
+        # expat looks up the encoding the XML declaration names: unknown ("UTF-4"), not a text
+        # codec ("rot13") or multi-byte ("shift_jis"), which expat cannot read.
+        raise ParseError(f"not valid XML: cannot read the encoding its declaration names ({exc})") from None
 
 
 class Element:

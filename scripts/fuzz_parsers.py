@@ -60,14 +60,15 @@ ALIASES = {"ctgov_json": "ctgov_api_v2_json", "ctgov_xml": "ctgov_legacy_xml"}
 LIBFUZZER_DEFAULTS = {"-rss_limit_mb": "1024", "-timeout": "10", "-max_len": "262144"}
 
 
-def run_one(data: bytes, format: str) -> int:
-    """Records read from ``data``; raises only on a parser bug (ParseError is an expected outcome)."""
+def run_one(data: bytes, format: str, errors: list[str] | None = None) -> int:
+    """Records read from ``data``; raises only on a parser bug (ParseError is an expected outcome,
+    its message appended to ``errors`` when given)."""
     unit = RawSource("fuzz", data)
     try:
         parser = parser_for(detect_format(unit) if format == "any" else format)
         records = list(parser.split(unit))
     except ParseError as exc:
-        _check_message(exc)
+        _check_message(exc, errors)
         return 0
     count = 0
     for raw in records:
@@ -75,12 +76,14 @@ def run_one(data: bytes, format: str) -> int:
             parser.parse(raw.data)
             count += 1
         except ParseError as exc:
-            _check_message(exc)
+            _check_message(exc, errors)
     return count
 
 
-def _check_message(exc: ParseError) -> None:
+def _check_message(exc: ParseError, errors: list[str] | None) -> None:
     message = str(exc)
+    if errors is not None:
+        errors.append(message)
     if not message.strip() or "Traceback" in message or " object at 0x" in message:
         raise AssertionError(f"unclear ParseError message: {message!r}")
 
@@ -138,7 +141,11 @@ def pathological() -> None:
             study.replace('"protocolSection"', '"x": ' + "[" * deep + "]" * deep + ', "protocolSection"', 1),
         ),
         ("html: 50,000 unclosed <li>", "ctgov_page", html.replace("<body", "<ul><li>" * deep + "<body", 1)),
-        ("json: a 5 MB date", "ctgov_api_v2_json", study.replace('"date": "', '"date": "' + "7" * 5_000_000, 1)),
+        (
+            "json: a 5 MB status",
+            "ctgov_api_v2_json",
+            study.replace('"overallStatus":"', '"overallStatus":"' + "7" * 5_000_000, 1),
+        ),
     ]
     for format, name in [
         ("ctgov_csv", "ctgov_csv/urology_ctg-studies.csv"),
@@ -160,7 +167,10 @@ def pathological() -> None:
     for label, format, text in cases:
         start = time.process_time()
         try:
-            outcome = f"{run_one(text.encode(), format)} record(s)"
+            errors: list[str] = []
+            outcome = f"{run_one(text.encode(), format, errors)} record(s)"
+            if errors:
+                outcome += f", {len(errors)} ParseError ({len(errors[0]):,} characters): {errors[0][:70]!r}"
         except Exception as exc:  # a crash is reported, not raised: the point is to see them all
             outcome = f"CRASH {type(exc).__name__}: {str(exc)[:100]}"
         print(f"{time.process_time() - start:7.2f} s  {len(text) / 1e6:5.1f} MB  {label}: {outcome}", flush=True)

@@ -10,16 +10,22 @@ from trials.models import Arm, Contact, Intervention, SourceRecord, Trial, Trial
 
 
 def trial_queryset() -> QuerySet[Trial]:
-    return Trial.objects.select_related("lead_sponsor").prefetch_related(
-        "registry_ids",
-        "collaborators",
-        Prefetch("trial_conditions", queryset=TrialCondition.objects.select_related("condition")),
-        Prefetch("arms", queryset=Arm.objects.prefetch_related("interventions")),
-        Prefetch("interventions", queryset=Intervention.objects.prefetch_related("drugs__classes")),
-        "outcomes",
-        Prefetch("sites__contacts", queryset=Contact.objects.order_by("position")),
-        Prefetch("contacts", queryset=Contact.objects.filter(site__isnull=True), to_attr="trial_contacts"),
-        Prefetch("sources", queryset=SourceRecord.objects.defer("raw", "snapshot").order_by("imported_at")),
+    # The merged record and the search vector are read by neither the JSON nor the trial page, and
+    # an export holds a chunk of 200 trials at a time: the snapshot alone is ~13 KB of JSON a trial.
+    return (
+        Trial.objects.defer("record_snapshot", "search_vector")
+        .select_related("lead_sponsor")
+        .prefetch_related(
+            "registry_ids",
+            "collaborators",
+            Prefetch("trial_conditions", queryset=TrialCondition.objects.select_related("condition")),
+            Prefetch("arms", queryset=Arm.objects.prefetch_related("interventions")),
+            Prefetch("interventions", queryset=Intervention.objects.prefetch_related("drugs__classes")),
+            "outcomes",
+            Prefetch("sites__contacts", queryset=Contact.objects.order_by("position")),
+            Prefetch("contacts", queryset=Contact.objects.filter(site__isnull=True), to_attr="trial_contacts"),
+            Prefetch("sources", queryset=SourceRecord.objects.defer("raw", "snapshot").order_by("imported_at")),
+        )
     )
 
 

@@ -10,6 +10,7 @@ search. Inputs that once broke a parser live in ``tests/fixtures/fuzz/`` (``test
 from __future__ import annotations
 
 import codecs
+import copy
 import csv
 import io
 import json
@@ -215,7 +216,7 @@ def mutated_xml_study(draw):
         if op == "drop":
             parent.remove(child)
         elif op == "duplicate":
-            parent.append(ElementTree.fromstring(ElementTree.tostring(child)))
+            parent.append(copy.deepcopy(child))
         elif op == "text":
             child.text = draw(JUNK_TEXT).replace("\ud800", "")
         elif op == "attribute":

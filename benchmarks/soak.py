@@ -114,7 +114,7 @@ def main() -> int:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=60)
         server_log.close()
-    # Access log lines start with the worker's pid: "<1234> 200 35ms ..."
+    # Access log lines start with the worker's pid: "<1234> [02/Dec/2026:11:00:00 +0000] 200 35ms ..."
     served = Counter(re.findall(r"^<(\d+)> ", Path(server_log.name).read_text(), re.MULTILINE))
     result = {
         "started": stamp,

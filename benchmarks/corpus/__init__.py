@@ -1,0 +1,1 @@
+"""A registry-sized synthetic CT.gov API v2 corpus, recombined from real records (``make_corpus.py``)."""

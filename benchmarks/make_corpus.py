@@ -56,7 +56,7 @@ def generate(generator: Generator, count: int, out: Path) -> None:
             data = (generator.line(index) + "\n").encode()
             writer.write(data)
             written += len(data)
-            if (index + 1) % 50_000 == 0:
+            if (index + 1) % 50_000 == 0 and index + 1 < count:
                 report(index + 1, written, started, out, final=False)
     finally:
         writer.close()

@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from trials.ingest.normalize import clean_line, country_code
+from trials.ingest.countries import country_code
+from trials.ingest.normalize import clean_line
 from trials.ingest.records import Site
 from trials.vocab.keys import name_key
 from trials.vocab.places import gazetteer

@@ -18,12 +18,12 @@ import re
 from collections.abc import Iterator
 
 from trials import choices
+from trials.ingest.countries import country_code
 from trials.ingest.normalize import (
     age_to_years,
     classify_registry_id,
     clean_line,
     clean_text,
-    country_code,
     parse_partial_date,
     split_criteria,
     unescape_markdown,

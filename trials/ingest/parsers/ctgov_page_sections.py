@@ -6,11 +6,11 @@ import re
 
 from trials import choices
 from trials.ingest import wording
+from trials.ingest.countries import country_code
 from trials.ingest.normalize import (
     age_to_years,
     clean_line,
     clean_text,
-    country_code,
     parse_age_range,
     split_criteria,
     std_age_groups,

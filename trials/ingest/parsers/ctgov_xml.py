@@ -22,13 +22,13 @@ from collections.abc import Iterator
 
 from trials import choices
 from trials.ingest import wording
+from trials.ingest.countries import country_code
 from trials.ingest.normalize import (
     age_to_years,
     classify_registry_id,
     clean_line,
     clean_text,
     count_of,
-    country_code,
     date_type,
     parse_partial_date,
     split_criteria,

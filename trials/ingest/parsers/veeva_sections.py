@@ -12,7 +12,8 @@ import re
 
 from trials import choices
 from trials.ingest import wording
-from trials.ingest.normalize import clean_line, clean_text, country_code
+from trials.ingest.countries import country_code
+from trials.ingest.normalize import clean_line, clean_text
 from trials.ingest.records import Arm, Contact, Intervention, ParseError, Site
 
 # "Drug:", "Biological:" ... as Veeva writes a treatment's type. Several typed lists can share a

@@ -14,11 +14,17 @@ from pathlib import Path
 
 import dj_database_url
 
+CONNECT_TIMEOUT_SECONDS = 5
+
 
 def database_config(base_dir: Path, *, conn_max_age: int) -> dict:
     url = os.environ.get("DATABASE_URL", "").strip()
     if url:
         config = dj_database_url.parse(url, conn_max_age=conn_max_age, conn_health_checks=True)
+        # A server that stops answering (rather than refusing) would hold each request for the
+        # system's TCP timeout, minutes; a few seconds then a 503 (portal.database_outage) is kinder.
+        # ``?connect_timeout=N`` in the URL wins.
+        config.setdefault("OPTIONS", {}).setdefault("connect_timeout", CONNECT_TIMEOUT_SECONDS)
     else:
         pgdata = os.environ.get("EMBEDDED_PGDATA") or base_dir / "var" / "pgdata"
         config = _embedded_config(Path(pgdata))

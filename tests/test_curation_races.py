@@ -137,3 +137,9 @@ def test_a_form_opened_before_an_import_saves_only_what_the_curator_changed(
 
     assert_both_kept(trial)
     assert list(trial.arms.values_list("pk", flat=True)) == arms  # unchanged parts kept their rows
+
+
+def test_a_post_to_a_trial_id_of_non_ascii_digits_is_a_404_not_a_500(admin_client):
+    # "¹".isdigit() is true but int("¹") fails: the save's row lock must not be asked for it.
+    response = admin_client.post(reverse("admin:trials_trial_change", args=["¹"]), {"_save": "Save"})
+    assert response.status_code in (302, 404)

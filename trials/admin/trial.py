@@ -222,7 +222,7 @@ class TrialAdmin(ChangeListDeferMixin, ModelAdmin):
         return phase_label(obj.phases) or "-"
 
     def get_object(self, request, object_id, from_field=None):
-        if request.method == "POST" and object_id and object_id.isdigit():
+        if request.method == "POST" and object_id and object_id.isascii() and object_id.isdigit():
             # A save runs in a transaction (changeform_view): lock the row before reading it, so an
             # import writing this trial now finishes first and the form is checked against its result.
             lock_trials([object_id])

@@ -8,7 +8,7 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 
 from portal.cache import LOCMEM, REDIS, cache_settings
-from portal.database import database_config
+from portal.database import database_config, replica_configs
 from portal.env import envbool, envint, envlist, envsecret, envurl
 
 
@@ -86,7 +86,16 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": database_config(BASE_DIR, conn_max_age=envint("CONN_MAX_AGE", 60))}
+DATABASES = {
+    "default": database_config(BASE_DIR, conn_max_age=envint("CONN_MAX_AGE", 60)),
+    **replica_configs(conn_max_age=envint("CONN_MAX_AGE", 60)),
+}
+# With replicas, public pages and the API read the catalogue from them, all else uses the primary,
+# and a browser that wrote reads the primary for REPLICA_PIN_SECONDS more (portal/db_router.py).
+REPLICA_PIN_SECONDS = envint("REPLICA_PIN_SECONDS", 10)
+DATABASE_ROUTERS = ["portal.db_router.ReplicaRouter"] if len(DATABASES) > 1 else []
+if DATABASE_ROUTERS:
+    MIDDLEWARE.insert(0, "portal.db_router.ReplicaReadsMiddleware")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import connections
 from django.utils.http import urlencode
 
 from trials.facet_labels import FacetLabels, FacetValue
@@ -175,7 +175,8 @@ def _count_group(filterset, excluded: str, dimensions: list[Dimension], labels: 
             params.append(labels.candidates(dimension.name))
         params.append(_limit(filterset, dimension) + 1 if not dimension.tree else 1000)
     sql = f"WITH r AS ({base_sql}) " + " UNION ALL ".join(arms)
-    with connection.cursor() as cursor:
+    # On the server the queryset reads from (a replica for public pages when there are replicas).
+    with connections[trials.db].cursor() as cursor:
         cursor.execute(sql, [*base_params, *params])
         return cursor.fetchall()
 

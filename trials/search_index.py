@@ -16,8 +16,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db import connection, transaction
+from django.db import connection, connections, router, transaction
 
+from trials.models import Trial
 from trials.search import SEARCH_CONFIG
 from trials.vocab.conditions import condition_vocabulary
 
@@ -97,6 +98,8 @@ _BATCH = 1000
 # The catalogue's version: a sequence (migration 0004), read by every search, moved on after each
 # commit that changed trials, so caches keyed by it (facet counts) are never stale.
 VERSION_SEQUENCE = "trials_catalogue_version"
+# Two-key advisory lock (first key: what the second names) serialising moves of the version.
+VERSION_LOCK = (0x7472_6932, 1)  # "tri2"
 
 
 def refresh_search_index(trial_ids: Iterable[int]) -> None:
@@ -114,14 +117,23 @@ def refresh_search_index(trial_ids: Iterable[int]) -> None:
 
 
 def catalogue_changed() -> None:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval(%s)", [VERSION_SEQUENCE])
+    """Move the version on by one with ``setval``, not ``nextval``: ``nextval`` logs to the WAL only
+    every 32 values, and logs the value 32 ahead, so a streaming replica would read a version that
+    stays put while trials change (its facet caches stale); ``setval`` logs the exact value each time.
+    The lock makes read-and-set one step between concurrent imports."""
+    with transaction.atomic(using="default"), connections["default"].cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", VERSION_LOCK)
+        cursor.execute(f"SELECT setval(%s, ({_CURRENT_VERSION_SQL}) + 1)", [VERSION_SEQUENCE])
+
+
+_CURRENT_VERSION_SQL = f"SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM {VERSION_SEQUENCE}"
 
 
 def catalogue_version() -> int:
-    """One cheap query: the sequence's current value (0 before its first move)."""
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM {VERSION_SEQUENCE}")
+    """One cheap query: the sequence's current value (0 before its first move), on the server that
+    this request reads trials from (the primary, or the replica its facet counts come from)."""
+    with connections[router.db_for_read(Trial)].cursor() as cursor:
+        cursor.execute(_CURRENT_VERSION_SQL)
         return cursor.fetchone()[0]
 
 

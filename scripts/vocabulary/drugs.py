@@ -3,6 +3,9 @@
 Reads (``shared`` is ``../shared/data``):
 - ``data/vocab/sources/drug_class_tree.tsv``, ``cancer_drug_classes.tsv`` and
   ``other_drug_classes.tsv`` (allergen immunotherapy products and the like; ours, in the repo);
+- ``drug_class_synonyms.tsv`` (how records write a class: "ICS", "LABA", "PDE5i", "statins") and
+  ``drug_synonyms.tsv`` (abbreviations and brands records use for a drug the sources already
+  have, which they do not list: "NAC", "NPH insulin", "Bactrim"; ours, in the repo);
 - ``vocab/drug_ner_dictionary_2.0.9.tsv.gz`` (names, brand names, synonyms; MIT);
 - ``vocab/mesh2024_*.tsv.gz`` (pharmacological actions, tree numbers, entry terms; NLM MeSH 2024).
 
@@ -124,7 +127,18 @@ def read_classes(shared: Path) -> tuple[list[dict], dict[str, str]]:
                 "synonyms": entry_terms.get(mesh_id, []),
             }
         )
-    return rows + mesh_rows, by_mesh
+    rows += mesh_rows
+    _add_class_synonyms(rows)
+    return rows, by_mesh
+
+
+def _add_class_synonyms(rows: list[dict]) -> None:
+    by_key = {row["key"]: row for row in rows}
+    for extra in _tsv(SOURCES / "drug_class_synonyms.tsv"):
+        if extra["key"] not in by_key:
+            raise ValueError(f"drug_class_synonyms.tsv: no class {extra['key']!r}")
+        row = by_key[extra["key"]]
+        row["synonyms"] = [*row["synonyms"], *filter(None, extra["synonyms"].split("|"))]
 
 
 def read_mesh_drugs(shared: Path, class_of_action: dict[str, str]) -> dict[str, tuple[str, list[str], list[str]]]:
@@ -208,8 +222,20 @@ def build_drugs(shared: Path, class_of_action: dict[str, str], class_names: set[
         for term in terms:
             drug.add_synonym(term)
 
+    _add_drug_synonyms(drugs, curated_claims)
     dropped = resolve_synonym_conflicts(drugs, curated_claims)
     return drugs, {"synonyms_dropped_as_ambiguous": dropped}
+
+
+def _add_drug_synonyms(drugs: dict[str, Drug], curated_claims: dict[str, str]) -> None:
+    """Our abbreviations and brands for drugs the sources have: each must name an existing drug."""
+    for row in _tsv(SOURCES / "drug_synonyms.tsv"):
+        drug = drugs.get(name_key(row["name"]))
+        if drug is None:
+            raise ValueError(f"drug_synonyms.tsv: no drug named {row['name']!r}")
+        for synonym in filter(None, row["synonyms"].split("|")):
+            drug.add_synonym(synonym, curated=True)
+            curated_claims[name_key(synonym)] = drug.key
 
 
 def resolve_synonym_conflicts(drugs: dict[str, Drug], curated_claims: dict[str, str]) -> int:

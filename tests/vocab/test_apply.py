@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 
 from tests.conftest import FIXTURES, trial_of
-from trials.models import Condition, Drug, Site, Trial, TrialCondition
+from trials.models import Condition, Drug, Intervention, Site, Trial, TrialCondition
 from trials.search_index import refresh_search_index
 from trials.selectors import with_drug_class
 
@@ -30,3 +30,17 @@ def test_apply_vocabulary_resolves_drugs_maps_conditions_places_sites(import_pat
     assert Drug.objects.get(key="ivonescimab").via == Drug.Resolution.CURATED
     assert not Condition.objects.filter(pk=wording.pk).exists()  # folded into the descriptor's row
     assert all(s.latitude for s in trial_of("NCT05289856").sites.all())
+
+
+def test_apply_vocabulary_removes_drugs_whose_name_is_no_drug(import_paths, capsys):
+    # An import under an older vocabulary kept "Blood samples for Chemistry" (typed DRUG) as a drug.
+    import_paths(FIXTURES / "field_dump" / "ivonescimab.txt")
+    intervention = Intervention.objects.get(drugs__key="ivonescimab")
+    stale = Drug.objects.create(name="Blood samples for Chemistry", key="blood samples for chemistry")
+    intervention.drugs.add(stale)
+
+    call_command("apply_vocabulary")
+
+    assert "drugs removed as no drug 1" in capsys.readouterr().out
+    assert not Drug.objects.filter(pk=stale.pk).exists()
+    assert intervention.drugs.filter(key="ivonescimab").exists()  # the real drug stays

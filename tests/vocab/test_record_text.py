@@ -93,19 +93,17 @@ def test_an_arm_classes_a_code_only_when_it_says_what_that_code_is():
 
 
 def test_negated_or_other_wording_gives_no_class():
-    # Description: "Drugs other than immune checkpoint inhibitors are being used ..."
-    [drug] = resolve("Other drugs for neoadjuvant treatment")
-    assert (drug.via, drug.class_keys) == ("unresolved", ())
+    # Description: "Drugs other than immune checkpoint inhibitors are being used ...": no class,
+    # and the entry names no drug at all.
+    assert resolve("Other drugs for neoadjuvant treatment") == []
     assert wording_classes("Drugs other than immune checkpoint inhibitors") == ()
-    [drug] = resolve("Rescue medication for allergic rhinitis")  # not an allergen product
-    assert "allergen_immunotherapy" not in drug.class_keys
+    assert resolve("Rescue medication for allergic rhinitis") == []  # not an allergen product either
 
 
-def test_activities_typed_drug_stay_unresolved():
+def test_activities_typed_drug_name_no_drug():
     for name in ("Blood samples for Chemistry", "Pregnancy test"):
-        [drug] = resolve(name)
-        assert (drug.via, drug.class_keys) == ("unresolved", ()), name
-        assert not development_code(drug.name)
+        assert resolve(name) == [], name
+        assert not development_code(name)
 
 
 @pytest.mark.parametrize(

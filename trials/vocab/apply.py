@@ -1,7 +1,8 @@
 """Apply the current vocabulary to a catalogue imported before it (or before its last rebuild).
 
 Imports resolve each record as it arrives; this brings everything already in the catalogue up
-to date without re-importing: drugs are re-resolved by name (a curator's drugs are left alone),
+to date without re-importing: drugs are re-resolved by name (a curator's drugs are left alone;
+a name the vocabulary now reads as no drug, "Blood draw", stops being one),
 unmapped conditions are mapped, sites without coordinates are placed, and search text rebuilt.
 """
 
@@ -22,6 +23,7 @@ from trials.vocab.rows import class_rows, refresh_drug_search_text
 @dataclass
 class Applied:
     drugs_resolved: int = 0
+    drugs_removed: int = 0
     conditions_mapped: int = 0
     sites_placed: int = 0
     trials_refreshed: int = 0
@@ -30,7 +32,7 @@ class Applied:
 def apply_vocabulary() -> Applied:
     applied = Applied()
     with transaction.atomic():
-        applied.drugs_resolved = _drugs()
+        applied.drugs_resolved, applied.drugs_removed = _drugs()
         applied.conditions_mapped = _conditions()
         applied.sites_placed = _sites()
     trial_ids = list(Trial.objects.values_list("pk", flat=True))
@@ -39,12 +41,17 @@ def apply_vocabulary() -> Applied:
     return applied
 
 
-def _drugs() -> int:
+def _drugs() -> tuple[int, int]:
     vocabulary = drug_vocabulary()
     resolved = 0
+    no_drugs: list[int] = []
     for drug in Drug.objects.exclude(via=Drug.Resolution.CURATOR).prefetch_related("classes"):
         # The drug's name resolved as the loader resolves an intervention of that name.
-        answers = [r for r in vocabulary.resolve("DRUG", drug.name) if r.via != Drug.Resolution.UNRESOLVED]
+        everything = vocabulary.resolve("DRUG", drug.name)
+        if not everything:  # no drug at all: its interventions keep their type, without a drug
+            no_drugs.append(drug.pk)
+            continue
+        answers = [r for r in everything if r.via != Drug.Resolution.UNRESOLVED]
         if len(answers) != 1:
             continue
         found = answers[0]
@@ -63,7 +70,8 @@ def _drugs() -> int:
         drug.classes.set(class_rows(found.class_keys))
         refresh_drug_search_text([drug])
         resolved += 1
-    return resolved
+    Drug.objects.filter(pk__in=no_drugs).delete()
+    return resolved, len(no_drugs)
 
 
 def _conditions() -> int:

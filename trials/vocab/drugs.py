@@ -21,11 +21,12 @@ from functools import lru_cache
 from pathlib import Path
 
 from trials.choices import DRUG_LIKE_INTERVENTION_TYPES
-from trials.drugs import drug_names, is_placebo
+from trials.drugs import drug_names, is_placebo, names_no_drug
 from trials.vocab.inn_stems import mentioned_classes, stem_classes
 from trials.vocab.keys import name_key
 from trials.vocab.record_text import described_classes, development_code, is_development_code, wording_classes
 from trials.vocab.regimens import regimen_drugs
+from trials.vocab.spelling import SpellingIndex
 
 
 def _words(text: str) -> frozenset[str]:
@@ -35,11 +36,15 @@ def _words(text: str) -> frozenset[str]:
 VOCAB_DIR = Path(__file__).resolve().parents[2] / "data" / "vocab"
 _DRUG_LIKE = frozenset(str(t) for t in DRUG_LIKE_INTERVENTION_TYPES)
 _FOLDED = re.compile(r"[a-z0-9]+(?: [a-z0-9]+)*")  # already what name_key returns: skip the call
-_LEADING_DOSE = re.compile(r"^\s*\d[\d.,]*\s*(?:mg|mcg|µg|ug|g|ml|iu|units?)\b", re.I)  # "5 mg Tadalafil"
+_LEADING_DOSE = re.compile(
+    r"^\s*\d[\d.,]*\s*(?:mg|mcg|µg|ug|g|ml|iu|units?|%)(?!\w)", re.I
+)  # "5 mg Tadalafil", "3% albumin"
 _HAS_DIGIT = re.compile(r"\d")
 _UNCLOSED = re.compile(r"[(\[（][^)\]）]*$")  # "folfiri (standard of care" once the splitter trimmed it
 _BRACKETED = re.compile(r"[(\[（]([^)\]）]*)(?:[)\]）]|$)")  # "Exparel (bupivacaine liposome" once trimmed
-_DOSE = re.compile(r"\b\d[\d.,]*\s*(?:mg|mcg|µg|ug|g|ml|iu|units?|mg/kg|mg/m2|%)(?:/\w+)?\b.*$", re.I)
+_DOSE_TOKEN = r"\b\d[\d.,]*\s*(?:mg|mcg|µg|ug|g|ml|iu|units?|mg/kg|mg/m2|%)(?:/\w+)?(?!\w)"
+_DOSE = re.compile(_DOSE_TOKEN + ".*$", re.I)  # "Cabozantinib 40 mg daily PO": the dose and what follows
+_DOSE_INSIDE = re.compile(_DOSE_TOKEN, re.I)  # "ALK diluent 0,3% human albumin": the name goes on after it
 # Words in front of a drug name that describe the route, timing or dose, not the drug.
 _LEADING = _words(
     "oral iv intravenous subcutaneous sc topical inhaled intrathecal intravesical adjuvant neoadjuvant "
@@ -55,12 +60,12 @@ _TRAILING = _words(
     "syringe powder concentrate extended release er xr sr monotherapy group arm cohort therapy treatment "
     "regimen maintenance alone only dose doses dosing escalation expansion schedule daily once twice "
     "weekly qd bid tid q3w q2w q4w level phase part cycle cycles mono single agent administration product "
-    "drug"
+    "drug ophthalmic eye ear nasal drops cream ointment gel spray lotion patch topical"
 )
 # Words after a molecule that make it a target, not a drug: "topoisomerase I inhibitor".
 _TARGET_WORDS = _words("inhibitor inhibitors receptor receptors antagonist agonist pathway targeting targeted")
 # "AMG 355", "BI 764532", "CNTO 7160": a sponsor's prefix in capitals, a space, the number.
-_SPACED_CODE = re.compile(r"\b([A-Z]{2,5}) (\d{3,})\b")
+_SPACED_CODE = re.compile(r"\b([A-Z]{1,5}) (\d{3,})\b")
 # After a code: its dose units ("MK-8237 6 DU") and trial wording.
 _CODE_TRAILING = _words("suspension single multiple du su au bau sq ir iu ppx")
 # Words that name no drug on their own, whatever the vocabulary's synonyms say.
@@ -124,6 +129,7 @@ class DrugVocabulary:
                 if _HAS_DIGIT.search(key):
                     compact.setdefault(key.replace(" ", ""), index)
         self._by_compact = compact
+        self._spelling: SpellingIndex | None = None  # built on the first misspelt name
         # A class written where a drug goes ("Antibiotic", "Glucocorticoids", "PD-1 inhibitor").
         self._class_by_name: dict[str, str] = {}
         for info in classes.values():
@@ -188,7 +194,7 @@ class DrugVocabulary:
         parts = drug_names("DRUG", name)
         texts = ([description] if len(parts) == 1 else []), list(arm_descriptions)
         drugs = [self._resolve_one(part, other_names if len(parts) == 1 else (), study_meshes, texts) for part in parts]
-        if len(parts) > 1 and any(d[0].via == "unresolved" for d in drugs):
+        if len(parts) > 1 and any(d and d[0].via == "unresolved" for d in drugs):
             # "tegafur, gimeracil and oteracil": the whole name may be one product.
             whole = self.lookup(name)
             if whole is not None:
@@ -222,7 +228,7 @@ class DrugVocabulary:
             stem_classes(part)
             or next(filter(None, map(stem_classes, other_names)), ())
             or mentioned_classes(part)
-            or (() if drug is not None else self._named_class(part))
+            or (() if drug is not None else self._named_class(part) or wording_classes(part))
         )
         if drug is not None and classes:  # known drug, class unknown: the stem's guess, for review
             return [replace(drug, class_keys=classes, provisional=True)]
@@ -241,15 +247,32 @@ class DrugVocabulary:
         classes = next(filter(None, map(wording_classes, other_names)), ())
         if classes:
             return [ResolvedDrug(name_key(part), part, "", tuple(other_names), classes, "inn_stem", True)]
+        spelt = self._near_spelling(part)  # last: a stem, a class or a code says more than a near name
+        if spelt is not None:
+            return [spelt]
+        if names_no_drug(part):  # "Blood draw", "Standard therapy": registered as a drug, yet none
+            return []
         return [_unresolved(part)]
 
     def _named_class(self, part: str) -> tuple[str, ...]:
-        """The class a name is written as: "Antibiotic", "anti-emetics", "Corticosteroids"."""
-        for key in _candidates(part)[:3]:
+        """The class a name is written as: "Antibiotic", "anti-emetics", "Corticosteroids",
+        "Inhaled corticosteroids (ICS)", "1 month of PDE5i treatment"."""
+        for key in _candidates(part):
             for probe in (key, key[:-1] if key.endswith("s") else f"{key}s"):
                 if probe in self._class_by_name:
                     return (self._class_by_name[probe],)
         return ()
+
+    def _near_spelling(self, part: str) -> ResolvedDrug | None:
+        """The drug a one-word name misspells by a letter ("Azactidine"), for a curator to confirm."""
+        words = [key for key in _candidates(part) if " " not in key and key not in _GENERIC | _TRAILING | _LEADING]
+        if not words:
+            return None
+        if self._spelling is None:
+            names = ((key, index) for table in (self._by_name, self._by_synonym) for key, index in table.items())
+            self._spelling = SpellingIndex((key, index) for key, index in names if " " not in key)
+        index = next(filter(lambda i: i is not None, map(self._spelling.row_of, words)), None)
+        return None if index is None else replace(self._drug(index, self._rows[index][5]), provisional=True)
 
     def _names_a_drug(self, text: str) -> bool:
         """Whether ``text`` names a drug the vocabulary knows by a one-word name ("pembrolizumab");
@@ -343,7 +366,7 @@ def _candidates(name: str) -> list[str]:
     add(name)
     plain = _UNCLOSED.sub(" ", _BRACKETED.sub(" ", name))
     add(plain)
-    for text in (plain, *(inner for inner in _BRACKETED.findall(name))):
+    for text in (plain, *(inner for inner in _BRACKETED.findall(name)), _DOSE_INSIDE.sub(" ", plain)):
         words = name_key(_DOSE.sub("", _LEADING_DOSE.sub("", text))).split()
         while words and words[0] in _LEADING:
             words.pop(0)

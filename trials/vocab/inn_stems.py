@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from trials.vocab.keys import name_key
+from trials.vocab.pinyin import is_pinyin_medicine
 
 
 def _words(text: str) -> frozenset[str]:
@@ -79,14 +80,19 @@ _CLASS_MENTIONS: tuple[tuple[re.Pattern, tuple[str, ...]], ...] = tuple(
         (r"\b(?:anti )?tim ?3\b", ("tim3_inhibitor",)),
         (r"\bimmune checkpoint inhibitors?\b", ("immune_checkpoint_inhibitor",)),
         (r"\bcar ?nk\b", ("car_nk",)),
-        (r"\bcar ?t\b|\bcart\d*\b|\bchimeric antigen receptor\b|\bucar t\b", ("car_t",)),
+        # "CD19 CAR-T", "anti-CD19-CAR", "B7-H3CART", "CAR.B7-H3T cells", "SC-CAR4BRAIN".
+        (
+            r"\bcar ?t\b|\bcart\d*\b|\bchimeric antigen receptor\b|\bucar t\b|\bcar\b(?! ?nk)|\d(?:car|cart)\b"
+            r"|\bcar\d",
+            ("car_t",),
+        ),
         (r"\btils?\b|\btumou?r infiltrating lymphocytes?\b", ("til_therapy",)),
         (r"\bbispecific\b", ("bispecific_antibody",)),
         (r"\bantibody drug conjugate\b|\bconjugated to\b", ("antibody_drug_conjugate",)),
         (r"\b(?:anti )?b7 ?h3\b|\bcd276\b", ("b7h3_targeted",)),
         (r"\bparp inhibitors?\b", ("parp_inhibitor",)),
         (r"\btyrosine kinase inhibitors?\b|\btkis?\b", ("kinase_inhibitor",)),
-        (r"\bangiogenesis inhibitors?\b|\banti vegf\b", ("angiogenesis_inhibitor",)),
+        (r"\bangiogenesis inhibitors?\b|\banti vegf\b|\banti ?angiogenic\b", ("angiogenesis_inhibitor",)),
         (r"\bplatinum\b", ("platinum_compound",)),
         (r"\bdendritic cell\b.*\bvaccine\b|\btumou?r lysate\b", ("cancer_vaccine",)),
         (r"\bnk cells?\b|\bnatural killer\b", ("cell_therapy",)),
@@ -99,11 +105,20 @@ _CLASS_MENTIONS: tuple[tuple[re.Pattern, tuple[str, ...]], ...] = tuple(
             r"|\b(?:pollen|grass(?:es)?|birch|ragweed|mites?|hdm|peanut|cockroach|cat dander|milk protein|tree)"
             r" (?:\w+ )?(?:extracts?|tablets?"
             r"|drops|allergoids?|vaccination)\b|\br?(?:bet|phl|der|fel|ara|cry|amb|ole|par|bla|alt|api|ves|pru|mal|lol"
-            r"|cyn|equ|cor|aln|que|art|gal) [a-z] ?\d+[a-z]?\b",
+            r"|cyn|equ|cor|aln|que|art|gal|cyp|gad|pen|jug) [a-z] ?\d+[a-z0-9]*\b"
+            # An allergen source by its genus ("rPhleum"), or a food given to desensitize.
+            r"|\br?(?:phleum|betula|dermatophagoides|ambrosia|parietaria|alternaria|cryptomeria)\b"
+            r"|\b(?:peanut|baked milk|baked egg|cat dander|food) (?:proteins?|powder|flour|oral immunotherapy)\b"
+            r"|^(?:baked|non baked) (?:milk|egg)$|^peanut (?:consumption|ingestion)\b|\brush immunotherapy\b"
+            r"|\bmata (?:trees?|grass(?:es)?)\b|\b(?:cat )?dander\b",
             ("allergen_immunotherapy",),
         ),
         (
-            r"\bstem cells?\b|\bmscs?\b|\bmesenchymal\b|\bstromal vascular fraction\b|\bmononucle[a-z]* cells\b"
+            r"\bstem cells?\b|\b(?:hu|uc|ad|bm|huc|hp|wj)?mscs?\b|\bmesenchymal\b|\bstromal vascular fraction\b"
+            r"|\bmononucle[a-z]* cells\b|\bhspcs?\b|\bhaematopoietic\b|\bhematopoietic\b"
+            r"|\b(?:autologous|allogeneic|allogenic)\b(?:\W+\w+){0,8}?\W+(?:t )?(?:cells?|lymphocytes?)"
+            r"(?: (?:pulsed|transduced|infusion|injection|product))?$|\b[a-z]{2,}(?<!sy)stem(?: ad)?\b"
+            r"|\b(?:t|nk|dendritic|leuka?emic) (?:lymphocyte )?cells?$"
             r"|\bbmmcs?\b|\bt (?:lymphocytes?|cells?) (?:injection|infusion|product|therapy|suspension)\b"
             r"|\bplasmablasts\b|\bwharton s? jelly\b",
             ("cell_therapy",),
@@ -114,8 +129,15 @@ _CLASS_MENTIONS: tuple[tuple[re.Pattern, tuple[str, ...]], ...] = tuple(
             ("herbal_medicine",),
         ),
         (r"\bprobiotics?\b|\bprebiotics?\b|\blactobacill[a-z]*\b|\bbifidobacter[a-z]*\b", ("probiotic",)),
+        (
+            r"\bfa?ecal (?:microbiota|microbial|microbiome|flora) transplant[a-z]*\b|\bfmt\b"
+            r"|\bmicrobi(?:al|ota|ome) (?:transplant[a-z]*|inocul[a-z]*) ?(?:therapy)?\b",
+            ("faecal_microbiota_transplant",),
+        ),
+        # Any vaccine the families above do not name (cancer vaccines come first).
+        (r"\bvaccines?\b|\bvaccination\b", ("vaccine",)),
         # Last: a named family above ("platinum-based chemotherapy") is the more specific answer.
-        (r"\bchemotherapy\b|\bchemo\b", ("chemotherapy",)),
+        (r"\b[a-z]*chemotherapy\b|\bchemo\b|\bchemo ?radio ?therapy\b|\bchemoradiation\b", ("chemotherapy",)),
         (r"\bhormon(?:e|al) therapy\b|\bendocrine therapy\b|\bandrogen deprivation\b", ("hormone_therapy",)),
     )
 )
@@ -141,4 +163,4 @@ def mentioned_classes(name: str) -> tuple[str, ...]:
     for pattern, classes in _CLASS_MENTIONS:
         if pattern.search(key):
             return classes
-    return ()
+    return ("herbal_medicine",) if is_pinyin_medicine(key) else ()

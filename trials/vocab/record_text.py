@@ -19,11 +19,11 @@ from trials.vocab.keys import name_key
 
 # A code: 1-6 letters, then letters, digits and at most two hyphens, with three digits or more,
 # or two after three letters or a hyphen and a letter ("HB0030", "PF-04965842", "GV20-0251", "SHR-A1811", "UK-369,003",
-# "BC008-1A", "TPN171H", "HLX53").
-_CODE = re.compile(r"(?<![\w-])([A-Za-z]{1,6}(?:-?[A-Za-z]*\d[\dA-Za-z]*){1,3}(?:,\d{3})?)(?![\w-])")
+# "BC008-1A", "TPN171H", "HLX53", "CELZ-201-DDT").
+_CODE = re.compile(r"(?<![\w-])([A-Za-z]{1,6}(?:-?[A-Za-z]*\d[\dA-Za-z]*){1,3}(?:,\d{3}|-[A-Za-z]{1,4})?)(?![\w-])")
 _THREE_LETTERS_TWO_DIGITS = re.compile(
-    r"^[A-Za-z]{3,}\d{2}[A-Za-z]?$|^[A-Za-z]{2,}-[A-Za-z]+\d{2,}$"
-)  # "HLX53", "CT-P39"
+    r"^[A-Za-z]{3,}\d{2}[A-Za-z]?$|^[A-Za-z]{2,}-[A-Za-z]+\d{2,}$|^[A-Za-z]{3,}-\d{2}[A-Za-z]?$"
+)  # "HLX53", "CT-P39", "LIB-01"
 # An isotope ("I-131", "Lu-177"), a registry id ("NCT04965842"), a dose level, a mutation ("T790M")
 # or a gene, antigen or virus ("HPV16", "IgG4", "CD123") is no drug's code.
 _NOT_CODES = re.compile(

@@ -1,4 +1,5 @@
-"""Chemotherapy regimens written as acronyms, and the drugs they stand for.
+"""Regimens written as acronyms (chemotherapy, and a few compounded mixtures such as Trimix), and
+the drugs they stand for.
 
 Only acronyms that mean one regimen in the literature; "TC" (paclitaxel-carboplatin or
 docetaxel-cyclophosphamide) and "EC" are left out on purpose.
@@ -15,6 +16,7 @@ _FOLFIRINOX = ("leucovorin", "fluorouracil", "irinotecan", "oxaliplatin")
 
 REGIMENS: dict[str, tuple[str, ...]] = {
     "folfox": ("leucovorin", "fluorouracil", "oxaliplatin"),
+    "trimix": ("papaverine", "phentolamine", "alprostadil"),  # intracavernosal injection
     "folfiri": ("leucovorin", "fluorouracil", "irinotecan"),
     "folfirinox": _FOLFIRINOX,
     "folfoxiri": _FOLFIRINOX,

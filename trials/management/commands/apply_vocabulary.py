@@ -12,6 +12,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         applied = apply_vocabulary()
         self.stdout.write(
-            f"drugs resolved {applied.drugs_resolved}, conditions mapped {applied.conditions_mapped}, "
+            f"drugs resolved {applied.drugs_resolved}, drugs removed as no drug {applied.drugs_removed}, "
+            f"conditions mapped {applied.conditions_mapped}, "
             f"sites placed {applied.sites_placed}, trials refreshed {applied.trials_refreshed}"
         )

@@ -52,16 +52,23 @@ class Standby(Cluster):
         self.start()
 
 
-def caught_up(primary: Cluster, standby: Standby, timeout: float = 10.0) -> float:
+def caught_up(primary: Cluster, standby: Standby) -> float:
     """Seconds until the standby has replayed everything the primary had written when asked."""
+    with (
+        psycopg.connect(primary.url(), autocommit=True) as source,
+        psycopg.connect(standby.url(), autocommit=True) as replica,
+    ):
+        return replayed(source, replica)
+
+
+def replayed(source, replica, timeout: float = 10.0) -> float:
+    """``caught_up`` on open connections: the primary's WAL position, then polling the standby's."""
     started = time.monotonic()
-    with psycopg.connect(primary.url(), autocommit=True) as source:
-        lsn = source.execute("SELECT pg_current_wal_lsn()").fetchone()[0]
-    with psycopg.connect(standby.url(), autocommit=True) as replica:
-        while not replica.execute("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", [lsn]).fetchone()[0]:
-            if time.monotonic() - started > timeout:
-                raise SystemExit(f"the standby did not replay {lsn} within {timeout} s")
-            time.sleep(0.001)
+    lsn = source.execute("SELECT pg_current_wal_lsn()").fetchone()[0]
+    while not replica.execute("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", [lsn]).fetchone()[0]:
+        if time.monotonic() - started > timeout:
+            raise SystemExit(f"the standby did not replay {lsn} within {timeout} s")
+        time.sleep(0.0005)
     return time.monotonic() - started
 
 
@@ -150,12 +157,13 @@ def check_versions(primary: Cluster, standby: Standby, failures: list[str]) -> N
 
 def check_lag(primary: Cluster, standby: Standby) -> None:
     delays = []
-    with psycopg.connect(primary.url(), autocommit=True) as source:
+    with (
+        psycopg.connect(primary.url(), autocommit=True) as source,
+        psycopg.connect(standby.url(), autocommit=True) as replica,
+    ):
         for _ in range(50):
-            source.execute(
-                "UPDATE trials_trial SET brief_title = brief_title WHERE id = (SELECT min(id) FROM trials_trial)"
-            )
-            delays.append(caught_up(primary, standby) * 1000)
+            source.execute(TOUCH_ONE_TRIAL)
+            delays.append(replayed(source, replica) * 1000)
     print(
         f"replay lag over {len(delays)} commits: p50 {statistics.median(delays):.1f} ms, "
         f"max {max(delays):.1f} ms (both clusters on this machine)"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import typing
 from dataclasses import asdict, dataclass, field, fields, is_dataclass
+from functools import cache
 
 
 class ParseError(ValueError):
@@ -243,28 +244,31 @@ class TrialRecord:
 
 def _from_json(cls, data):
     """Rebuild dataclass ``cls`` from its ``_jsonable(asdict(...))`` form, by its field types."""
+    return cls(**{name: convert(data[name]) for name, convert in _field_converters(cls) if name in data})
+
+
+@cache
+def _field_converters(cls) -> tuple:
+    """(field name, JSON -> value) for each field of ``cls``: worked out once per class, since
+    reading type hints costs more than rebuilding a whole record."""
     hints = typing.get_type_hints(cls)
-    values = {}
-    for f in fields(cls):
-        if f.name in data:
-            values[f.name] = _value_from_json(hints[f.name], data[f.name])
-    return cls(**values)
+    return tuple((f.name, _converter(hints[f.name])) for f in fields(cls))
 
 
-def _value_from_json(hint, value):
-    if value is None:
-        return None
+@cache
+def _converter(hint):
     args = [a for a in typing.get_args(hint) if a is not type(None)]
     origin = typing.get_origin(hint)
     if origin is list:
-        return [_value_from_json(args[0], v) for v in value]
-    if args and origin is not list:  # X | None
-        return _value_from_json(args[0], value)
+        item = _converter(args[0])
+        return lambda value: None if value is None else [item(v) for v in value]
+    if args:  # X | None
+        return _converter(args[0])
     if hint is dt.date:
-        return dt.date.fromisoformat(value)
+        return lambda value: None if value is None else dt.date.fromisoformat(value)
     if is_dataclass(hint):
-        return _from_json(hint, value)
-    return value
+        return lambda value: None if value is None else _from_json(hint, value)
+    return lambda value: value
 
 
 def _fold(text: str) -> str:

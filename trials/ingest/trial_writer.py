@@ -236,15 +236,25 @@ def _condition_rows(record: TrialRecord):
 
 
 def _write_mesh_terms(trial: Trial, record: TrialRecord, mapped=()) -> None:
-    """The trial's MeSH terms: the source's own, and the descriptors its conditions map to with
-    the headings above them (the condition tree's drill-down)."""
+    TrialMeshTerm.objects.bulk_create(
+        TrialMeshTerm(
+            trial=trial, branch=branch, mesh_id=mesh.mesh_id, term=mesh.term[:300], is_ancestor=mesh.is_ancestor
+        )
+        for branch, mesh in mesh_terms(record, mapped)
+    )
+
+
+def mesh_terms(record: TrialRecord, mapped=()) -> list[tuple[str, MeshTerm]]:
+    """The trial's MeSH terms as (branch, term): the source's own, and the descriptors its
+    conditions map to with the headings above them (the condition tree's drill-down). Pure: the
+    bulk import builds the same rows."""
     derived = [MeshTerm(d.mesh_id, d.name) for d in mapped]
     for descriptor in mapped:
         derived += [
             MeshTerm(mesh_id, name, is_ancestor=True)
             for mesh_id, name in condition_vocabulary().ancestors(descriptor.mesh_id)
         ]
-    rows: dict[tuple[str, str], TrialMeshTerm] = {}
+    rows: dict[tuple[str, str], tuple[str, MeshTerm]] = {}
     for branch, terms in (
         (TrialMeshTerm.Branch.CONDITION, [*record.condition_meshes, *derived]),
         (TrialMeshTerm.Branch.INTERVENTION, record.intervention_meshes),
@@ -252,11 +262,9 @@ def _write_mesh_terms(trial: Trial, record: TrialRecord, mapped=()) -> None:
         for mesh in terms:
             key = (branch, mesh.mesh_id or mesh.term.casefold())
             # A descriptor listed both as the study's own term and as an ancestor is the study's own.
-            if key not in rows or (rows[key].is_ancestor and not mesh.is_ancestor):
-                rows[key] = TrialMeshTerm(
-                    trial=trial, branch=branch, mesh_id=mesh.mesh_id, term=mesh.term[:300], is_ancestor=mesh.is_ancestor
-                )
-    TrialMeshTerm.objects.bulk_create(rows.values())
+            if key not in rows or (rows[key][1].is_ancestor and not mesh.is_ancestor):
+                rows[key] = (branch, mesh)
+    return list(rows.values())
 
 
 def _write_arms_and_interventions(trial: Trial, record: TrialRecord) -> None:

@@ -7,6 +7,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
+from trials.ingest.bulk.run import bulk_import
 from trials.ingest.ctgov_api import fetch_studies, fetch_updated_since, normalize_nct_id
 from trials.ingest.parsers import PARSERS
 from trials.ingest.pipeline import import_units, start_run
@@ -38,10 +39,18 @@ class Command(BaseCommand):
         )
         parser.add_argument("--format", choices=sorted(PARSERS), help="Skip detection and parse as this format")
         parser.add_argument("--report", help="Write one JSON line per record to this file")
+        parser.add_argument(
+            "--bulk",
+            action="store_true",
+            help="Registry-scale load of CT.gov API v2 JSON lines: new studies are written with COPY in batches "
+            "by worker processes; studies already in the catalogue and other records go the per-record way",
+        )
 
-    def handle(self, *args, paths, ctgov=None, ctgov_since=None, format=None, report=None, **options):
+    def handle(self, *args, paths, ctgov=None, ctgov_since=None, format=None, report=None, bulk=False, **options):
         if sum([bool(paths), ctgov is not None, ctgov_since is not None]) != 1:
             raise CommandError("give exactly one source: files or folders, --ctgov NCT_ID ..., or --ctgov-since DATE")
+        if bulk and (not paths or format):
+            raise CommandError("--bulk reads files (API v2 JSON lines) and detects each record's format itself")
         if ctgov:
             units, origin = fetch_studies(ctgov), "ClinicalTrials.gov API: " + " ".join(ctgov)
         elif ctgov_since:
@@ -64,7 +73,10 @@ class Command(BaseCommand):
                     report_file.write(json.dumps(rec.as_dict()) + "\n")
 
             try:
-                import_units(units, run=run, format=format, on_record=on_record)
+                if bulk:
+                    bulk_import(units, run=run, on_record=on_record)
+                else:
+                    import_units(units, run=run, format=format, on_record=on_record)
             finally:
                 if report_file:
                     report_file.close()

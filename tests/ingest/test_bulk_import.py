@@ -1,0 +1,193 @@
+"""The bulk path (``import_trials --bulk``) writes the catalogue the per-record path writes.
+
+The same real studies (50 of the shared API v2 set and 50 of the repo's demo studies, in small
+batches) are imported once each way into the same test database, and everything a user or the
+next import reads is compared: each trial's JSON, its merged record, child rows, facet columns,
+search vector, search results, source records and import outcomes.
+"""
+
+import gzip
+import re
+from itertools import islice
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SHARED_DATA
+from trials.ingest.bulk.run import bulk_import
+from trials.ingest.pipeline import import_units, start_run
+from trials.ingest.readers import read_paths
+from trials.models import (
+    Arm,
+    Contact,
+    ImportOutcome,
+    Intervention,
+    Outcome,
+    RegistryId,
+    Site,
+    SourceRecord,
+    Trial,
+    TrialCondition,
+    TrialMeshTerm,
+)
+from trials.search import search_trials
+from trials.trial_json import trial_json, trial_queryset
+
+SHARED = SHARED_DATA / "ctgov" / "ctgov_api_v2_studies.jsonl.gz"
+DEMO = Path(__file__).resolve().parents[2] / "data" / "demo" / "ctgov_demo_studies.jsonl.gz"
+QUERIES = ["cancer", "breast cancer", 'lung "small cell" -pediatric', "pembrolizumab", "diabetes OR asthma", "NCT"]
+CHILDREN = (RegistryId, TrialCondition, TrialMeshTerm, Arm, Intervention, Outcome, Site, Contact)
+
+pytestmark = [
+    pytest.mark.skipif(not SHARED.exists(), reason="shared CT.gov data not on this machine"),
+    pytest.mark.django_db(transaction=False),
+]
+
+
+@pytest.fixture
+def studies(tmp_path) -> Path:
+    """100 real studies as JSON lines: 50 of the shared set, then 50 demo studies."""
+    path = tmp_path / "studies.jsonl"
+    with path.open("wb") as out:
+        for source in (SHARED, DEMO):
+            with gzip.open(source) as lines:
+                out.writelines(islice(lines, 50))
+    return path
+
+
+def _bulk(*paths, batch_size=17):
+    return bulk_import(read_paths(paths), run=start_run("bulk test"), workers=1, batch_size=batch_size)
+
+
+def _per_record(*paths):
+    return import_units(read_paths(paths), run=start_run("per-record test"))
+
+
+def _catalogue() -> dict:
+    """Everything the two paths must agree on, keyed by NCT id (row ids left out)."""
+    shas = dict(SourceRecord.objects.values_list("pk", "sha256"))
+    trials = {}
+    for trial in trial_queryset().order_by("pk"):
+        data = trial_json(trial)
+        nct = next(r["value"] for r in data["registry_ids"] if r["scheme"] == "NCT")
+        data.pop("id")
+        for source in data["sources"]:
+            source.pop("id"), source.pop("imported_at")
+        data["fact_sources"] = {key: shas[pk] for key, pk in data["fact_sources"].items()}
+        trials[nct] = data
+    stored = Trial.objects.values(
+        "record_snapshot",
+        "facet_sponsor_class",
+        "facet_conditions",
+        "facet_drugs",
+        "facet_drug_classes",
+        "facet_intervention_types",
+        "facet_countries",
+        "search_vector",
+        nct=RegistryId.objects.filter(trial=OuterRefTrial(), scheme="NCT").values("value")[:1],
+    )
+    return {
+        "trials": trials,
+        "stored": {row.pop("nct"): {**row, "search_vector": _lexemes(row["search_vector"])} for row in stored},
+        "children": {model.__name__: model.objects.count() for model in CHILDREN},
+        "mesh_terms": sorted(
+            TrialMeshTerm.objects.values_list(
+                "trial__registry_ids__value", "branch", "mesh_id", "term", "is_ancestor"
+            ).filter(trial__registry_ids__scheme="NCT")
+        ),
+        "searches": {q: [_nct(t) for t in search_trials(Trial.objects.all(), q)] for q in QUERIES},
+        "sources": sorted(SourceRecord.objects.values_list("sha256", "format", "origin", "parser_version", "snapshot")),
+        "outcomes": sorted(
+            ImportOutcome.objects.values_list("source", "outcome", "registry_ids", "changed_fields", "error")
+        ),
+    }
+
+
+def _lexemes(vector: str) -> dict[str, list[str]]:
+    """Each lexeme of a search vector with the weight of each of its occurrences.
+
+    Positions are left out: ``search_index`` joins a trial's conditions and interventions with
+    ``string_agg`` in the order the rows are read, so positions follow the rows' physical order,
+    which differs between rows copied in one batch and rows written and updated one trial at a
+    time. The lexemes, their weights and their counts are what matching and ranking read."""
+    found: dict[str, list[str]] = {}
+    for lexeme, positions in re.findall(r"'((?:[^']|'')*)'(?::(\S+))?", vector):
+        found[lexeme] = sorted(p.lstrip("0123456789") or "D" for p in positions.split(",")) if positions else []
+    return found
+
+
+def OuterRefTrial():
+    from django.db.models import OuterRef
+
+    return OuterRef("pk")
+
+
+def _nct(trial: Trial) -> str:
+    return trial.registry_ids.get(scheme="NCT").value
+
+
+def _clear_catalogue():
+    ImportOutcome.objects.all().delete()
+    SourceRecord.objects.all().delete()
+    Trial.objects.all().delete()
+
+
+def test_bulk_writes_what_the_per_record_path_writes(studies):
+    run = _bulk(studies)
+    assert (run.status, run.total, run.created, run.failed) == ("COMPLETED", 100, 100, 0)
+    bulk = _catalogue()
+    _clear_catalogue()
+    _per_record(studies)
+    per_record = _catalogue()
+
+    assert bulk["children"] == per_record["children"]
+    assert bulk["children"]["Site"] > 100 and bulk["children"]["Intervention"] > 100
+    assert bulk["trials"].keys() == per_record["trials"].keys()
+    for nct, data in per_record["trials"].items():
+        assert bulk["trials"][nct] == data, nct
+        assert bulk["stored"][nct] == per_record["stored"][nct], nct
+    assert bulk["mesh_terms"] == per_record["mesh_terms"]
+    assert bulk["searches"] == per_record["searches"]
+    assert all(bulk["searches"][q] for q in QUERIES[:2])
+    assert bulk["sources"] == per_record["sources"]
+    assert bulk["outcomes"] == per_record["outcomes"]
+
+
+def test_bulk_again_on_the_same_file_duplicates_nothing(studies):
+    _bulk(studies)
+    before = _catalogue()
+    again = _bulk(studies)
+    assert (again.total, again.created, again.updated, again.unchanged, again.failed) == (100, 0, 0, 100, 0)
+    after = _catalogue()
+    assert after["trials"] == before["trials"]
+    assert after["children"] == before["children"]
+    assert Trial.objects.count() == 100 and SourceRecord.objects.count() == 100
+
+
+def test_bulk_after_per_record_leaves_known_studies_to_the_per_record_path(studies, tmp_path):
+    """Studies already in the catalogue are merged the per-record way; only new ones are copied."""
+    first = tmp_path / "first.jsonl"
+    first.write_bytes(b"".join(studies.read_bytes().splitlines(keepends=True)[:30]))
+    _per_record(first)
+    run = _bulk(studies)
+    assert (run.total, run.created, run.unchanged, run.failed) == (100, 70, 30, 0)
+    assert Trial.objects.count() == 100
+    assert RegistryId.objects.filter(scheme="NCT").values("value").distinct().count() == 100
+
+
+def test_a_malformed_line_fails_alone_and_the_rest_loads(studies, tmp_path):
+    lines = studies.read_bytes().splitlines(keepends=True)
+    damaged = tmp_path / "damaged.jsonl"
+    damaged.write_bytes(
+        b"".join([*lines[:10], b'{"protocolSection": {"identificationModule": \n', *lines[10:20], lines[3]])
+    )
+    run = _bulk(damaged, batch_size=8)
+    assert (run.total, run.created, run.unchanged, run.failed) == (22, 20, 1, 1)
+    failed = ImportOutcome.objects.get(outcome="failed")
+    assert failed.source.endswith(":line 11") and failed.trial_id is None
+    assert Trial.objects.count() == 20
+    # The per-record path gives the same outcomes for the same file.
+    bulk_outcomes = sorted(ImportOutcome.objects.values_list("source", "outcome", "error"))
+    _clear_catalogue()
+    _per_record(damaged)
+    assert sorted(ImportOutcome.objects.values_list("source", "outcome", "error")) == bulk_outcomes

@@ -15,6 +15,8 @@ abbreviations and the headings above it (``Drug.search_text``, ``Condition.searc
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.db import connection, connections, router, transaction
 
@@ -22,9 +24,8 @@ from trials.models import Trial
 from trials.search import SEARCH_CONFIG
 from trials.vocab.conditions import condition_vocabulary
 
-# One UPDATE rebuilds the vectors of the given trials from their rows and children.
-_VECTOR_SQL = f"""
-UPDATE trials_trial AS t SET search_vector =
+# A trial's weighted vector, from its row and children.
+_VECTOR = f"""
     setweight(to_tsvector('simple', coalesce((
         SELECT string_agg(r.value, ' ') FROM trials_registryid r WHERE r.trial_id = t.id), '')
         || ' ' || t.acronym), 'A')
@@ -43,16 +44,13 @@ UPDATE trials_trial AS t SET search_vector =
         JOIN trials_drug d ON d.id = idr.drug_id
         WHERE i.trial_id = t.id), '')), 'B')
  || setweight(to_tsvector('{SEARCH_CONFIG}', array_to_string(t.keywords, ' ') || ' ' || t.brief_summary), 'C')
- || setweight(to_tsvector('{SEARCH_CONFIG}', t.detailed_description || ' ' || t.eligibility_criteria), 'D')
-WHERE t.id = ANY(%s)
-"""
+ || setweight(to_tsvector('{SEARCH_CONFIG}', t.detailed_description || ' ' || t.eligibility_criteria), 'D')"""
 
 # The facet columns that SQL alone can derive: sponsor class, drugs, drug classes with every
 # class above them (a recursive walk up the class tree), intervention types, site countries.
 # A name no vocabulary knows and that is no development code ("Blood samples for Chemistry",
 # typed BIOLOGICAL by its sponsor) waits in the curators' queue but is not listed as a drug.
-_FACETS_SQL = """
-UPDATE trials_trial AS t SET
+_FACETS = """
     facet_sponsor_class = coalesce(
         (SELECT o.agency_class FROM trials_organization o WHERE o.id = t.lead_sponsor_id), ''),
     facet_drugs = ARRAY(
@@ -74,9 +72,11 @@ UPDATE trials_trial AS t SET
         SELECT DISTINCT i.type FROM trials_intervention i WHERE i.trial_id = t.id AND i.type <> '' ORDER BY 1),
     facet_countries = ARRAY(
         SELECT DISTINCT s.country_code FROM trials_site s
-        WHERE s.trial_id = t.id AND s.country_code <> '' ORDER BY 1)
-WHERE t.id = ANY(%s)
-"""
+        WHERE s.trial_id = t.id AND s.country_code <> '' ORDER BY 1)"""
+
+# Each part alone (the bulk path runs them on its staging table) ...
+_VECTOR_SQL = f"UPDATE trials_trial AS t SET search_vector = {_VECTOR}\nWHERE t.id = ANY(%s)"
+_FACETS_SQL = f"UPDATE trials_trial AS t SET {_FACETS}\nWHERE t.id = ANY(%s)"
 
 # The MeSH condition descriptors a trial names: CT.gov's own (derivedSection) and those its
 # conditions were mapped to (by the vocabulary or a curator).
@@ -94,6 +94,16 @@ FROM unnest(%s::bigint[], %s::text[]) AS v(id, joined)
 WHERE t.id = v.id
 """
 
+# ... or all in one UPDATE: one new version of each trial row (and one entry in each of its
+# indexes) instead of three.
+_REFRESH_SQL = f"""
+UPDATE trials_trial AS t SET search_vector = {_VECTOR},
+    {_FACETS},
+    facet_conditions = string_to_array(v.joined, ' ')
+FROM unnest(%s::bigint[], %s::text[]) AS v(id, joined)
+WHERE t.id = v.id
+"""
+
 _BATCH = 1000
 # The catalogue's version: a sequence (migration 0004), read by every search, moved on after each
 # commit that changed trials, so caches keyed by it (facet counts) are never stale.
@@ -103,17 +113,40 @@ VERSION_LOCK = (0x7472_6932, 1)  # "tri2"
 
 
 def refresh_search_index(trial_ids: Iterable[int]) -> None:
-    """Rebuild the search vector and facet columns of these trials (a few queries per 1,000)."""
-    trial_ids = list(trial_ids)
+    """Rebuild the search vector and facet columns of these trials (two queries per 1,000).
+
+    Inside ``deferred_refresh()`` the trials are only noted, and rebuilt together when it ends."""
+    pending = _deferred.get()
+    if pending is not None:
+        pending.update(trial_ids)
+        return
+    trial_ids = list(dict.fromkeys(trial_ids))
     for start in range(0, len(trial_ids), _BATCH):
         batch = trial_ids[start : start + _BATCH]
         with connection.cursor() as cursor:
-            cursor.execute(_VECTOR_SQL, [batch])
-            cursor.execute(_FACETS_SQL, [batch])
-            _refresh_conditions(cursor, batch)
+            conditions = _condition_facets(cursor, batch)
+            cursor.execute(_REFRESH_SQL, [list(conditions), list(conditions.values())])
     if trial_ids:
         # After the commit, not before: a search between the two would cache old counts under the new version.
         transaction.on_commit(catalogue_changed)
+
+
+_deferred: ContextVar[set[int] | None] = ContextVar("deferred_search_refresh", default=None)
+
+
+@contextmanager
+def deferred_refresh():
+    """Trials written inside are rebuilt in one go when it ends (unless it ends by an error), so an
+    import refreshes a batch of records in two statements; end it before the batch's commit, so
+    they are searchable as soon as they are visible. A trial noted in a savepoint that was then
+    rolled back is rebuilt from the rows it has: the same document as before."""
+    pending: set[int] = set()
+    token = _deferred.set(pending)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+    refresh_search_index(sorted(pending))
 
 
 def catalogue_changed() -> None:
@@ -138,7 +171,14 @@ def catalogue_version() -> int:
 
 
 def _refresh_conditions(cursor, trial_ids: list[int]) -> None:
-    """facet_conditions: each descriptor in MeSH's own id form, with every heading above it.
+    """facet_conditions alone (the bulk path's staging table); see ``_condition_facets``."""
+    found = _condition_facets(cursor, trial_ids)
+    cursor.execute(_SET_CONDITIONS_SQL, [list(found), list(found.values())])
+
+
+def _condition_facets(cursor, trial_ids: list[int]) -> dict[int, str]:
+    """facet_conditions of each trial, space-joined: each descriptor in MeSH's own id form, with
+    every heading above it.
 
     Done in Python because the tree lives in the vocabulary file, not in the database; CT.gov
     writes old ids padded to nine digits, which ``canonical_id`` undoes so each descriptor counts once.
@@ -150,4 +190,4 @@ def _refresh_conditions(cursor, trial_ids: list[int]) -> None:
         mesh_id = vocabulary.canonical_id(mesh_id)
         found[trial_id].add(mesh_id)
         found[trial_id].update(parent for parent, _ in vocabulary.ancestors(mesh_id))
-    cursor.execute(_SET_CONDITIONS_SQL, [list(found), [" ".join(sorted(ids)) for ids in found.values()]])
+    return {trial_id: " ".join(sorted(ids)) for trial_id, ids in found.items()}

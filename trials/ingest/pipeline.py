@@ -7,6 +7,8 @@ every other record still imports.
 from __future__ import annotations
 
 import logging
+import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,6 +23,7 @@ from trials.ingest.parsers import parser_for
 from trials.ingest.readers import Unreadable
 from trials.ingest.records import ParseError, RawSource
 from trials.models import ImportOutcome, ImportRun
+from trials.search_index import deferred_refresh
 
 log = logging.getLogger(__name__)
 
@@ -63,10 +66,9 @@ def import_units(
     run_liveness.claim(run)  # a process killed from here on leaves a run that shows as interrupted
     try:
         with _asynchronous_commits():
-            for unit in units:
-                for report in _committed(_import_unit(unit, run=run, format=format), run):
-                    if on_record:
-                        on_record(report)
+            for report in _committed(_records(units, run=run, format=format), run):
+                if on_record:
+                    on_record(report)
     except BaseException:
         # Ctrl-C or a crash: what is loaded stays loaded (each record is atomic); the run says so.
         _finish(run, ImportRun.Status.INTERRUPTED)
@@ -78,23 +80,61 @@ def import_units(
     return run
 
 
-def _committed(reports: Iterator[RecordReport], run: ImportRun) -> Iterator[RecordReport]:
-    """Each record's load (done while ``reports`` yields it) commits together with its outcome
-    and the run's counters: a process killed at any point leaves every record either loaded and
-    counted, or neither."""
+# A batch of records commits together, each in its own savepoint: a commit, the run's counters,
+# the search index and the catalogue's version cost a few queries a batch instead of a record.
+# The time bound keeps an admin's progress bar (and the locks a batch holds) moving.
+BATCH_RECORDS = 100
+BATCH_SECONDS = 0.25
+
+
+def _committed(items: Iterator[RecordReport | _Pending], run: ImportRun) -> Iterator[RecordReport]:
+    """Load the records (done here, while ``items`` yields them) in batches, each committed with
+    its records' outcomes, the run's counters and the records' search documents: a process killed
+    at any point leaves every record either loaded, counted and searchable, or neither. Ctrl-C or
+    a crash on one record rolls back that record alone; the records before it are committed."""
+    retry: _Pending | None = None
     while True:
-        with transaction.atomic():
-            report = next(reports, None)
+        reports: list[RecordReport] = []
+        stopped: BaseException | None = None
+        with transaction.atomic(), deferred_refresh():
+            try:
+                retry = _load_batch(items, run, reports, retry)
+            except BaseException as exc:
+                if connection.needs_rollback:
+                    raise
+                stopped = exc
+            _record_outcomes(run, reports)
+        yield from reports
+        if stopped is not None:
+            raise stopped
+        if not reports and retry is None:
+            return
+
+
+def _load_batch(items, run, reports: list[RecordReport], retry: _Pending | None) -> _Pending | None:
+    """Load records into ``reports`` until the batch is full; returns a record to load again.
+
+    A record that fails on a database error after others in its batch (a deadlock with a
+    concurrent import, a trial created meanwhile) is loaded again alone at the start of the next
+    batch, as if it had been the only record of its transaction; it fails only if it fails then."""
+    started = time.monotonic()
+    while len(reports) < BATCH_RECORDS and time.monotonic() - started < BATCH_SECONDS:
+        item, retry = retry or next(items, None), None
+        if item is None:
+            return None
+        if isinstance(item, _Pending):
+            report = _import_record(item, run, alone=not reports)
             if report is None:
-                return
-            _record_outcome(run, report)
-        yield report
+                return item
+            item = report
+        reports.append(item)
+    return None
 
 
 @contextmanager
 def _asynchronous_commits():
-    """Each record commits on its own; waiting for the disk to flush every commit made imports
-    I/O-bound (two flushes per record). With ``synchronous_commit`` off a crash can lose the last
+    """Waiting for the disk to flush every commit made imports I/O-bound (two flushes per record
+    when each record committed alone). With ``synchronous_commit`` off a crash can lose the last
     fraction of a second of commits, never half a record, and re-running the import redoes them."""
     with connection.cursor() as cursor:
         cursor.execute("SET synchronous_commit TO off")
@@ -110,22 +150,32 @@ def start_run(origin: str, user=None, **fields) -> ImportRun:
     return ImportRun.objects.create(origin=origin[:1000], started_by=user, **fields)
 
 
-def _import_unit(unit, *, run, format):
-    if isinstance(unit, Unreadable):
-        _count_records(run, 1)
-        yield _failed(unit.origin, unit.error)
-        return
-    try:
-        unit_format = format or detect_format(unit)
-        parser = parser_for(unit_format)
-        records = list(parser.split(unit))
-    except (ParseError, ValueError) as exc:
-        _count_records(run, 1)
-        yield _failed(unit.origin, str(exc))
-        return
-    _count_records(run, len(records))
-    for raw in records:
-        yield _import_record(raw, parser, run)
+@dataclass(frozen=True)
+class _Pending:
+    """A record split from its unit, to be parsed and loaded."""
+
+    raw: RawSource
+    parser: object
+
+
+def _records(units, *, run, format) -> Iterator[RecordReport | _Pending]:
+    """Each record of the units, or the report of a unit that could not be read or split."""
+    for unit in units:
+        if isinstance(unit, Unreadable):
+            _count_records(run, 1)
+            yield _failed(unit.origin, unit.error)
+            continue
+        try:
+            unit_format = format or detect_format(unit)
+            parser = parser_for(unit_format)
+            records = list(parser.split(unit))
+        except (ParseError, ValueError) as exc:
+            _count_records(run, 1)
+            yield _failed(unit.origin, str(exc))
+            continue
+        _count_records(run, len(records))
+        for raw in records:
+            yield _Pending(raw, parser)
 
 
 def _count_records(run: ImportRun, count: int) -> None:
@@ -134,7 +184,9 @@ def _count_records(run: ImportRun, count: int) -> None:
     run.save(update_fields=["total"])
 
 
-def _import_record(raw: RawSource, parser, run) -> RecordReport:
+def _import_record(pending: _Pending, run, *, alone: bool = True) -> RecordReport | None:
+    """What the record became; None for a database error that may pass when it is loaded alone."""
+    raw, parser = pending.raw, pending.parser
     try:
         record = parser.parse(raw.data)
     except ParseError as exc:
@@ -151,6 +203,9 @@ def _import_record(raw: RawSource, parser, run) -> RecordReport:
     except ParseError as exc:
         return _failed(raw.origin, str(exc), ids)
     except DatabaseError as exc:
+        if not alone:
+            log.info("loading %s again in a transaction of its own after: %s", raw.origin, exc)
+            return None
         log.warning("could not load %s: %s", raw.origin, exc)
         return _failed(raw.origin, f"{record.label}: {exc}", ids)
     return RecordReport(
@@ -168,20 +223,25 @@ def _failed(origin: str, error: str, ids: list[str] | None = None) -> RecordRepo
     return RecordReport(origin, ImportOutcome.Outcome.FAILED, None, ids or [], f"{origin}: {error}", [])
 
 
-def _record_outcome(run: ImportRun, report: RecordReport) -> None:
-    ImportOutcome.objects.create(
-        run=run,
-        source=report.source[:1000],
-        outcome=report.outcome,
-        trial_id=report.trial_id,
-        registry_ids=report.registry_ids,
-        changed_fields=report.changed_fields,
-        source_record_id=report.source_record_id,
-        error=report.error or "",
+def _record_outcomes(run: ImportRun, reports: list[RecordReport]) -> None:
+    ImportOutcome.objects.bulk_create(
+        ImportOutcome(
+            run=run,
+            source=report.source[:1000],
+            outcome=report.outcome,
+            trial_id=report.trial_id,
+            registry_ids=report.registry_ids,
+            changed_fields=report.changed_fields,
+            source_record_id=report.source_record_id,
+            error=report.error or "",
+        )
+        for report in reports
     )
-    counter = report.outcome  # created / updated / unchanged / failed
-    setattr(run, counter, getattr(run, counter) + 1)
-    run.save(update_fields=[counter])
+    counters = Counter(report.outcome for report in reports)  # created / updated / unchanged / failed
+    for counter, count in counters.items():
+        setattr(run, counter, getattr(run, counter) + count)
+    if counters:
+        run.save(update_fields=sorted(counters))
 
 
 def _finish(run: ImportRun, status: str) -> None:

@@ -15,7 +15,8 @@ by the search index's UPDATEs.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -79,13 +80,32 @@ def split_known(trials: list[PreparedTrial]) -> tuple[list[PreparedTrial], list[
     return new, known
 
 
+@dataclass
+class PhaseTimes:
+    """Seconds the main process spent in each phase of the load (the workers parse meanwhile)."""
+
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def add(self, phase: str, started: float) -> float:
+        now = time.perf_counter()
+        self.seconds[phase] = self.seconds.get(phase, 0.0) + now - started
+        return now
+
+
 def write_batch(
-    trials: list[PreparedTrial], failed: list[RecordReport], *, run: ImportRun, vocab: VocabularyIds
+    trials: list[PreparedTrial],
+    failed: list[RecordReport],
+    *,
+    run: ImportRun,
+    vocab: VocabularyIds,
+    times: PhaseTimes,
 ) -> list[RecordReport]:
     """Copy ``trials`` (all new to the catalogue) and the outcomes of the batch; returns the reports."""
+    started = time.perf_counter()
     vocab.load_organizations(trials)
     conditions = [[vocab.condition(ref) for _, ref in t.conditions] for t in trials]
     drugs = [[sorted({vocab.drug(d) for d in resolved}) for resolved in t.intervention_drugs] for t in trials]
+    started = times.add("vocabulary rows", started)
     with transaction.atomic():
         with connection.cursor() as wrapper:
             cursor = wrapper.cursor
@@ -94,7 +114,9 @@ def write_batch(
             _create_staging(cursor)
             writer = _RowWriter(cursor, trials, trial_ids, source_ids)
             writer.copy_all(vocab, conditions, drugs)
+            started = times.add("COPY", started)
             _index_and_publish(cursor, trial_ids.values)
+            started = times.add("search structures", started)
             reports = [_created(t, trial_ids.values[i], source_ids.values[i]) for i, t in enumerate(trials)]
             reports += failed
             _copy_outcomes(cursor, run, reports)
@@ -103,10 +125,35 @@ def write_batch(
         run.save(update_fields=[CREATED, FAILED, "total"])
         if trials:
             transaction.on_commit(search_index.catalogue_changed)
+    times.add("commit (deferred foreign key checks)", started)
     return reports
 
 
 STAGING = "bulk_staging_trial"
+# The tables a batch writes, analyzed as the load grows them (``analyze_written``).
+_WRITTEN = (
+    Trial,
+    RegistryId,
+    TrialCondition,
+    TrialMeshTerm,
+    Arm,
+    Intervention,
+    Intervention.drugs.through,
+    Intervention.arms.through,
+    Outcome,
+    Site,
+    Contact,
+    SourceRecord,
+)
+
+
+def analyze_written() -> None:
+    """Fresh planner statistics for the tables the load fills. Tables that grew from a few rows
+    to many since autovacuum last looked get per-trial sequential scans in ``search_index``'s
+    subqueries (each trial's drugs found by reading every intervention's drug links), and costs
+    high enough to JIT-compile each statement (1.5 s a batch): the load gets quadratic."""
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE " + ", ".join(model._meta.db_table for model in _WRITTEN))
 
 
 def _create_staging(cursor) -> None:

@@ -12,13 +12,13 @@ import multiprocessing
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from contextlib import contextmanager
 from itertools import islice
 
-from django.db import connections
+from django.db import connection, connections
 
 from trials.ingest import pipeline, run_liveness
-from trials.ingest.bulk.batch import split_known, write_batch
+from trials.ingest.bulk.batch import PhaseTimes, analyze_written, split_known, write_batch
 from trials.ingest.bulk.prepare import Fallback, PreparedTrial, prepare, set_curated_conditions
 from trials.ingest.bulk.vocab_ids import VocabularyIds, curated_conditions
 from trials.ingest.pipeline import RecordReport, _asynchronous_commits, _finish
@@ -26,18 +26,6 @@ from trials.ingest.records import RawSource
 from trials.models import ImportRun
 
 BATCH_SIZE = 2000
-
-
-@dataclass
-class PhaseTimes:
-    """Seconds the main process spent in each phase (the workers parse meanwhile)."""
-
-    seconds: dict[str, float] = field(default_factory=dict)
-
-    def add(self, phase: str, started: float) -> float:
-        now = time.perf_counter()
-        self.seconds[phase] = self.seconds.get(phase, 0.0) + now - started
-        return now
 
 
 def bulk_import(
@@ -53,22 +41,51 @@ def bulk_import(
     ``pipeline.import_units`` does, with new API v2 studies written in bulk."""
     times = times or PhaseTimes()
     workers = workers or min(2, os.cpu_count() or 1)
-    run_liveness.claim(run)
-    try:
-        with _asynchronous_commits(), _prepared_units(units, workers, batch_size) as batches:
-            vocab = VocabularyIds()
-            for batch in batches:
-                for report in _import_batch(batch, run, vocab, times):
-                    if on_record:
-                        on_record(report)
-    except BaseException:
-        _finish(run, ImportRun.Status.INTERRUPTED)
-        raise
-    else:
-        _finish(run, ImportRun.Status.COMPLETED)
-    finally:
-        run_liveness.release(run)
+    # The workers are forked first: a child must not share this process's database connection,
+    # which then takes the run's lock and the session's settings.
+    with _prepared_units(units, workers, batch_size) as batches:
+        run_liveness.claim(run)
+        try:
+            with _asynchronous_commits(), _without_jit():
+                _load(batches, run, times, on_record)
+        except BaseException:
+            _finish(run, ImportRun.Status.INTERRUPTED)
+            raise
+        else:
+            _finish(run, ImportRun.Status.COMPLETED)
+        finally:
+            run_liveness.release(run)
     return run
+
+
+def _load(batches: Iterator[list], run: ImportRun, times: PhaseTimes, on_record) -> None:
+    vocab, analyzed_at = VocabularyIds(), 0
+    started = time.perf_counter()
+    for batch in batches:
+        times.add("reading, and waiting for the workers", started)
+        for report in _import_batch(batch, run, vocab, times):
+            if on_record:
+                on_record(report)
+        started = time.perf_counter()
+        if run.created >= 2 * analyzed_at + 1:  # after the first batch, then at each doubling
+            analyze_written()
+            analyzed_at = run.created
+            times.add("ANALYZE", started)
+            started = time.perf_counter()
+
+
+@contextmanager
+def _without_jit():
+    """Batch statements are costed high (thousands of trials at once) but run in milliseconds to
+    seconds: compiling them with JIT took longer than running them."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET jit TO off")
+    try:
+        yield
+    finally:
+        if connection.connection is not None and not connection.needs_rollback:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET jit")
 
 
 class _prepared_units:
@@ -116,8 +133,8 @@ def _import_batch(batch: list, run: ImportRun, vocab: VocabularyIds, times: Phas
     # Units left to the per-record path are counted there, as their records are found.
     run.total += len(new) + len(failed)
     started = times.add("match", started)
-    reports = write_batch(new, failed, run=run, vocab=vocab)
-    started = times.add("copy and search index", started)
+    reports = write_batch(new, failed, run=run, vocab=vocab, times=times)
+    started = time.perf_counter()
     # The rest, in their order, the per-record way, committed as that path commits.
     reports += _per_record(batch, known, run)
     times.add("per-record", started)

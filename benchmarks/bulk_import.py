@@ -1,0 +1,76 @@
+"""Bulk import (``import_trials --bulk``) of a synthetic registry-sized corpus into an empty
+catalogue: wall time, studies/s, peak memory, database size and the main process's phases.
+
+    createdb -h 127.0.0.1 -U postgres bench_bulk
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_bulk \\
+        .venv/bin/python benchmarks/bulk_import.py var/corpus/ctgov-100k.jsonl.gz
+
+The database is migrated here and must hold no trials. The import runs in this process (the
+command's own code path, ``bulk_import``), so that its phases can be timed; ``--workers`` parser
+processes are forked from it. ``--again`` imports the file a second time (all known: per-record).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("paths", nargs="+")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--batch-size", type=int, default=2000)
+    parser.add_argument("--again", action="store_true", help="then import the same files again")
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from trials.ingest.bulk.batch import PhaseTimes
+    from trials.ingest.bulk.run import bulk_import
+    from trials.ingest.pipeline import start_run
+    from trials.ingest.readers import read_paths
+    from trials.models import Trial
+
+    call_command("migrate", verbosity=0)
+    if Trial.objects.exists():
+        sys.exit("the catalogue holds trials already: give an empty database")
+    for attempt in ("first", "again") if args.again else ("first",):
+        times = PhaseTimes()
+        started = time.perf_counter()
+        run = bulk_import(
+            read_paths(args.paths),
+            run=start_run(f"bulk benchmark ({attempt})"),
+            workers=args.workers,
+            batch_size=args.batch_size,
+            times=times,
+        )
+        wall = time.perf_counter() - started
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_database_size(current_database())")
+            size = cursor.fetchone()[0]
+        print(
+            f"{attempt}: {run.total:,} records: created {run.created:,}, updated {run.updated:,}, "
+            f"unchanged {run.unchanged:,}, failed {run.failed:,} in {wall:.1f} s = {run.total / wall:.1f} records/s"
+        )
+        print("  main process phases (s): " + ", ".join(f"{k} {v:.1f}" for k, v in times.seconds.items()))
+        print(f"  database size {size / 2**20:,.0f} MB ({size / max(run.created, 1) / 1024:.1f} kB a created trial)")
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"peak RSS: main process {own:.0f} MB, largest worker {workers:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

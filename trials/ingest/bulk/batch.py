@@ -30,7 +30,6 @@ from trials.models import (
     Arm,
     Contact,
     ImportOutcome,
-    ImportRun,
     Intervention,
     Outcome,
     RegistryId,
@@ -85,6 +84,8 @@ class PhaseTimes:
     """Seconds the main process spent in each phase of the load (the workers parse meanwhile)."""
 
     seconds: dict[str, float] = field(default_factory=dict)
+    # Trials created when the tables were last analyzed (``analyze_written``).
+    analyzed_at: int = 0
 
     def add(self, phase: str, started: float) -> float:
         now = time.perf_counter()
@@ -96,11 +97,13 @@ def write_batch(
     trials: list[PreparedTrial],
     failed: list[RecordReport],
     *,
-    run: ImportRun,
+    run_id: int,
     vocab: VocabularyIds,
     times: PhaseTimes,
 ) -> list[RecordReport]:
-    """Copy ``trials`` (all new to the catalogue) and the outcomes of the batch; returns the reports."""
+    """Copy ``trials`` (all new to the catalogue) and the outcomes of the batch; returns the reports.
+
+    The run's counters are the caller's: it adds them up from the reports."""
     started = time.perf_counter()
     vocab.load_organizations(trials)
     conditions = [[vocab.condition(ref) for _, ref in t.conditions] for t in trials]
@@ -119,10 +122,7 @@ def write_batch(
             started = times.add("search structures", started)
             reports = [_created(t, trial_ids.values[i], source_ids.values[i]) for i, t in enumerate(trials)]
             reports += failed
-            _copy_outcomes(cursor, run, reports)
-        for counter, count in ((CREATED, len(trials)), (FAILED, len(failed))):
-            setattr(run, counter, getattr(run, counter) + count)
-        run.save(update_fields=[CREATED, FAILED, "total"])
+            _copy_outcomes(cursor, run_id, reports)
         if trials:
             transaction.on_commit(search_index.catalogue_changed)
     times.add("commit (deferred foreign key checks)", started)
@@ -375,14 +375,14 @@ def _created(t: PreparedTrial, trial_id: int, source_id: int) -> RecordReport:
     )
 
 
-def _copy_outcomes(cursor, run: ImportRun, reports: list[RecordReport]) -> None:
+def _copy_outcomes(cursor, run_id: int, reports: list[RecordReport]) -> None:
     _copy(
         cursor,
         ImportOutcome,
         ["run_id", "source", "outcome", "trial_id", "source_record_id", "registry_ids", "changed_fields", "error"],
         (
             (
-                run.pk,
+                run_id,
                 r.source[:1000],
                 r.outcome,
                 r.trial_id,

@@ -1,4 +1,5 @@
-"""A bulk import run: workers prepare the studies, the main process writes them batch by batch.
+"""A bulk import run: worker processes load chunks of the units (``chunk``), this process counts
+and reports what they wrote and loads what they leave to the per-record path.
 
 Interrupted (Ctrl-C, a crash, a lost connection): the batches committed so far stay, each whole
 with its outcomes and search structures; the batch in flight is rolled back; the run is marked
@@ -10,20 +11,21 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from itertools import islice
 
 from django.db import connection, connections
+from django.db.models import Count
 
 from trials.ingest import pipeline, run_liveness
-from trials.ingest.bulk.batch import PhaseTimes, analyze_written, split_known, write_batch
-from trials.ingest.bulk.prepare import Fallback, PreparedTrial, prepare, set_curated_conditions
-from trials.ingest.bulk.vocab_ids import VocabularyIds, curated_conditions
+from trials.ingest.bulk.batch import PhaseTimes, analyze_written
+from trials.ingest.bulk.chunk import ChunkResult, load_chunk, start_worker
+from trials.ingest.bulk.vocab_ids import curated_conditions
 from trials.ingest.pipeline import RecordReport, _asynchronous_commits, _finish
-from trials.ingest.records import RawSource
-from trials.models import ImportRun
+from trials.models import ImportOutcome, ImportRun
 
 BATCH_SIZE = 2000
 
@@ -38,116 +40,101 @@ def bulk_import(
     times: PhaseTimes | None = None,
 ) -> ImportRun:
     """Import every unit of ``units`` (``readers.read_paths``) into the catalogue, as
-    ``pipeline.import_units`` does, with new API v2 studies written in bulk."""
+    ``pipeline.import_units`` does, with new API v2 studies written in bulk by ``workers``
+    processes (1: in this process, on its connection)."""
     times = times or PhaseTimes()
     workers = workers or min(2, os.cpu_count() or 1)
-    # The workers are forked first: a child must not share this process's database connection,
-    # which then takes the run's lock and the session's settings.
-    with _prepared_units(units, workers, batch_size) as batches:
+    # Workers are forked first, with no connection open: a child must not share this process's
+    # connection, which then takes the run's lock.
+    with _chunk_results(units, run, workers, batch_size) as results:
         run_liveness.claim(run)
         try:
-            with _asynchronous_commits(), _without_jit():
-                _load(batches, run, times, on_record)
+            with _asynchronous_commits():
+                started = time.perf_counter()
+                for result in results:
+                    times.add("waiting for the workers", started)
+                    _finish_chunk(result, run, times, on_record)
+                    started = time.perf_counter()
         except BaseException:
+            _count_outcomes(run)
             _finish(run, ImportRun.Status.INTERRUPTED)
             raise
         else:
+            _count_outcomes(run)
             _finish(run, ImportRun.Status.COMPLETED)
         finally:
             run_liveness.release(run)
     return run
 
 
-def _load(batches: Iterator[list], run: ImportRun, times: PhaseTimes, on_record) -> None:
-    vocab, analyzed_at = VocabularyIds(), 0
-    started = time.perf_counter()
-    for batch in batches:
-        times.add("reading, and waiting for the workers", started)
-        for report in _import_batch(batch, run, vocab, times):
-            if on_record:
-                on_record(report)
-        started = time.perf_counter()
-        if run.created >= 2 * analyzed_at + 1:  # after the first batch, then at each doubling
-            analyze_written()
-            analyzed_at = run.created
-            times.add("ANALYZE", started)
-            started = time.perf_counter()
+class _chunk_results:
+    """``load_chunk`` over chunks of the units, results in order. Workers are forked after this
+    process closes its connection (a child must not share it), and read ahead by one chunk each
+    at most: memory holds a few chunks whatever the file's size."""
 
+    def __init__(self, units: Iterable, run: ImportRun, workers: int, batch_size: int):
+        self.units, self.run, self.workers, self.batch_size = iter(units), run, workers, batch_size
+        self.pool, self.slots = None, threading.Semaphore(workers + 1)
 
-@contextmanager
-def _without_jit():
-    """Batch statements are costed high (thousands of trials at once) but run in milliseconds to
-    seconds: compiling them with JIT took longer than running them."""
-    with connection.cursor() as cursor:
-        cursor.execute("SET jit TO off")
-    try:
-        yield
-    finally:
-        if connection.connection is not None and not connection.needs_rollback:
-            with connection.cursor() as cursor:
-                cursor.execute("RESET jit")
-
-
-class _prepared_units:
-    """Batches of ``prepare`` results, in order, from worker processes (forked: Django and the
-    vocabularies are loaded once). The next batch is prepared while this one is written, and no
-    more than that is read ahead: memory holds about three batches whatever the file's size."""
-
-    def __init__(self, units: Iterable, workers: int, batch_size: int):
-        self.units, self.workers, self.batch_size, self.pool = iter(units), workers, batch_size, None
-
-    def __enter__(self) -> Iterator[list]:
+    def __enter__(self) -> Iterator[ChunkResult]:
         curated = curated_conditions()
         if self.workers <= 1:
-            set_curated_conditions(curated)
-            return (list(map(prepare, chunk)) for chunk in self._chunks())
-        connections.close_all()  # a forked child must not share the parent's database connection
+            start_worker(self.run.pk, curated, own_connection=False)
+            return map(load_chunk, self._chunks())
+        connections.close_all()
         context = multiprocessing.get_context("fork")
-        self.pool = context.Pool(self.workers, initializer=set_curated_conditions, initargs=(curated,))
-        return self._read_ahead()
+        self.pool = context.Pool(self.workers, initializer=start_worker, initargs=(self.run.pk, curated))
+        return self._released(self.pool.imap(load_chunk, self._chunks(blocking=True)))
 
     def __exit__(self, *exc):
         if self.pool is not None:
             self.pool.terminate()
             self.pool.join()
 
-    def _chunks(self) -> Iterator[list]:
-        return iter(lambda: list(islice(self.units, self.batch_size)), [])
+    def _chunks(self, blocking: bool = False) -> Iterator[list]:
+        while chunk := list(islice(self.units, self.batch_size)):
+            if blocking:
+                self.slots.acquire()  # the pool's feeder thread waits here: no unbounded read-ahead
+            yield chunk
 
-    def _read_ahead(self) -> Iterator[list]:
-        pending = None
-        for chunk in self._chunks():
-            submitted = self.pool.map_async(prepare, chunk, chunksize=16)
-            if pending is not None:
-                yield pending.get()
-            pending = submitted
-        if pending is not None:
-            yield pending.get()
+    def _released(self, results: Iterator[ChunkResult]) -> Iterator[ChunkResult]:
+        for result in results:
+            self.slots.release()
+            yield result
 
 
-def _import_batch(batch: list, run: ImportRun, vocab: VocabularyIds, times: PhaseTimes) -> list[RecordReport]:
+def _finish_chunk(result: ChunkResult, run: ImportRun, times: PhaseTimes, on_record) -> None:
+    """Count and report what a worker wrote, then load the chunk's leftovers the per-record way."""
+    for phase, seconds in result.seconds.items():
+        times.seconds[f"workers: {phase}"] = times.seconds.get(f"workers: {phase}", 0.0) + seconds
     started = time.perf_counter()
-    trials = [item for item in batch if isinstance(item, PreparedTrial)]
-    failed = [item for item in batch if isinstance(item, RecordReport)]
-    new, known = split_known(trials)
+    written = Counter(report.outcome for report in result.reports)
+    for counter, count in written.items():
+        setattr(run, counter, getattr(run, counter) + count)
+    run.total += len(result.reports)
+    run.save(update_fields=["total", *written])
+    reports = list(result.reports)
     # Units left to the per-record path are counted there, as their records are found.
-    run.total += len(new) + len(failed)
-    started = times.add("match", started)
-    reports = write_batch(new, failed, run=run, vocab=vocab, times=times)
-    started = time.perf_counter()
-    # The rest, in their order, the per-record way, committed as that path commits.
-    reports += _per_record(batch, known, run)
-    times.add("per-record", started)
-    return reports
+    reports += pipeline._committed(pipeline._records(result.leftovers, run=run, format=None), run)
+    started = times.add("per-record", started)
+    if on_record:
+        for report in reports:
+            on_record(report)
+    if run.created >= 2 * times.analyzed_at + 1:  # after the first batch, then at each doubling
+        analyze_written()
+        times.analyzed_at = run.created
+        times.add("ANALYZE", started)
 
 
-def _per_record(batch: list, known: list[PreparedTrial], run: ImportRun) -> Iterator[RecordReport]:
-    """The batch's units that the bulk path leaves to the per-record path, through it, in order:
-    ``pipeline.import_units`` without the run's start and end, which are this run's."""
-    known_ids = {id(t) for t in known}
-    units = (
-        item.unit if isinstance(item, Fallback) else RawSource(item.origin, item.raw)
-        for item in batch
-        if isinstance(item, Fallback) or id(item) in known_ids
-    )
-    return pipeline._committed(pipeline._records(units, run=run, format=None), run)
+def _count_outcomes(run: ImportRun) -> None:
+    """The run's counters from its outcomes (one query): exact even when a worker committed a
+    batch and this process stopped before counting it."""
+    if connection.connection is None or connection.needs_rollback:
+        return
+    outcomes = ImportOutcome.objects.filter(run=run).values("outcome").annotate(n=Count("id"))
+    counts = {row["outcome"]: row["n"] for row in outcomes}
+    fields = {outcome: counts.get(outcome, 0) for outcome in ImportOutcome.Outcome.values}
+    fields["total"] = max(run.total, sum(fields.values()))
+    for name, value in fields.items():
+        setattr(run, name, value)
+    run.save(update_fields=list(fields))

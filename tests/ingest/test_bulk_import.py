@@ -21,6 +21,7 @@ from trials.models import (
     Arm,
     Contact,
     ImportOutcome,
+    ImportRun,
     Intervention,
     Outcome,
     RegistryId,
@@ -191,3 +192,43 @@ def test_a_malformed_line_fails_alone_and_the_rest_loads(studies, tmp_path):
     _clear_catalogue()
     _per_record(damaged)
     assert sorted(ImportOutcome.objects.values_list("source", "outcome", "error")) == bulk_outcomes
+
+
+def test_a_load_stopped_between_batches_keeps_whole_batches_and_resumes(studies):
+    def stop_after_first_batch(report):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        bulk_import(
+            read_paths([studies]), run=start_run("stopped"), workers=1, batch_size=30, on_record=stop_after_first_batch
+        )
+    assert ImportRun.objects.get(origin="stopped").status == ImportRun.Status.INTERRUPTED
+    # The first batch, whole: every trial with its rows, its search document and its outcome.
+    assert Trial.objects.count() == 30
+    assert not Trial.objects.filter(search_vector__isnull=True).exists()
+    assert ImportOutcome.objects.filter(outcome="created").count() == 30
+    run = _bulk(studies)
+    assert (run.created, run.unchanged) == (70, 30)
+    assert Trial.objects.count() == 100
+
+
+def test_a_load_stopped_inside_a_batch_leaves_nothing_of_that_batch(studies, monkeypatch):
+    from trials.ingest.bulk import batch
+
+    calls = []
+    index_and_publish = batch._index_and_publish
+
+    def stop_in_second_batch(cursor, trial_ids):
+        calls.append(trial_ids)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        index_and_publish(cursor, trial_ids)
+
+    monkeypatch.setattr(batch, "_index_and_publish", stop_in_second_batch)
+    with pytest.raises(KeyboardInterrupt):
+        _bulk(studies, batch_size=40)
+    # The second batch's rows were copied before the stop: all of them are gone with it.
+    assert Trial.objects.count() == 40
+    for model in (SourceRecord, ImportOutcome):
+        assert model.objects.count() == 40
+    assert Site.objects.count() == Site.objects.filter(trial__in=Trial.objects.all()).count()

@@ -180,6 +180,14 @@ LOGGING = {
 
 TRIALS_PAGE_SIZE = envint("TRIALS_PAGE_SIZE", 20)
 
+# Facet counts and result pages come from an in-memory snapshot of the catalogue ("memory",
+# trials.engine), reloaded in a background thread when the catalogue changes and answered by
+# PostgreSQL meanwhile; "postgresql" answers every search with SQL alone (the reference).
+SEARCH_ENGINE = os.environ.get("SEARCH_ENGINE", "memory").strip() or "memory"
+if SEARCH_ENGINE not in {"memory", "postgresql"}:
+    raise ImproperlyConfigured(f"SEARCH_ENGINE must be memory or postgresql, not {SEARCH_ENGINE!r}")
+SEARCH_ENGINE_BACKGROUND = envbool("SEARCH_ENGINE_BACKGROUND", True)
+
 # Facet counts are cached per search, under the catalogue's version (trials.search_index bumps it
 # whenever trials change), so a cached count is never stale; the rate limits' counters have a cache of
 # their own. With REDIS_URL both are shared by every worker (and machine); without it each worker keeps

@@ -193,3 +193,17 @@ def _empty_cache():
 
     for alias in ("default", "ratelimit"):
         caches[alias].clear()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_search_snapshot(settings):
+    """Searches count with SQL unless a test asks for the in-memory engine (tests/engine/ does, and
+    compares the two); its snapshot is then of the test's own data, loaded in the request (a
+    background thread could not see the test's uncommitted rows)."""
+    from trials.engine import forget
+
+    settings.SEARCH_ENGINE = "postgresql"
+    settings.SEARCH_ENGINE_BACKGROUND = False
+    forget()
+    yield
+    forget()

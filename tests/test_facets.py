@@ -8,6 +8,7 @@ from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 
 from tests.conftest import SEARCH_STUDIES as STUDIES
+from trials import catalogue_names
 from trials.facets import count_facets, search_url
 from trials.filters import TrialFilterSet
 from trials.models import Trial
@@ -102,18 +103,33 @@ def test_a_selected_value_that_matches_nothing_stays_listed_to_untick(search_cat
 
 
 def test_queries_one_count_plus_one_per_ticked_dimension(search_catalogue):
-    for query, expected in [("", 4), ("phase=PHASE1", 5), ("phase=PHASE1&country=CN&country=US", 6)]:
-        # the catalogue's version + counting queries + the drug class tree + the listed drugs' names
+    for query, expected in [("", 5), ("phase=PHASE1", 6), ("phase=PHASE1&country=CN&country=US", 7)]:
+        # the catalogue's version + counting queries + the labels' names, read once per version:
+        # the version again, the drug class tree, the listed drugs' names
+        catalogue_names.forget()
         with CaptureQueriesContext(connection) as queries:
             facets(query)
         assert len(queries) == expected, query
+
+
+def test_in_memory_counts_need_no_counting_query(search_catalogue, settings):
+    settings.SEARCH_ENGINE = "memory"
+    facets("")  # loads the snapshot of this version
+    for query in ["", "phase=PHASE1", "phase=PHASE1&country=CN&country=US", "q=cancer&phase=PHASE1"]:
+        with CaptureQueriesContext(connection) as queries:
+            facets(query)
+        counting = [q["sql"] for q in queries if "unnest" in q["sql"] or "UNION ALL" in q["sql"]]
+        assert counting == [], query
+    # The words are the one thing asked of PostgreSQL: the matching trials' ids, once.
+    words = [q["sql"] for q in queries if "@@" in q["sql"]]
+    assert len(words) == 1 and words[0].startswith('SELECT "trials_trial"."id"')
 
 
 def test_counts_are_cached_until_the_catalogue_changes(search_catalogue, django_capture_on_commit_callbacks):
     first = facets("phase=PHASE1")
     with CaptureQueriesContext(connection) as queries:
         again = facets("phase=PHASE1")
-    assert len(queries) == 3  # the version, the class tree, the drug names: no counting
+    assert len(queries) == 2  # the version, for the counts and for the names: no counting
     assert listed(again["phase"]) == listed(first["phase"])
     # An import commits, the version moves on: the next search counts afresh.
     Trial.objects.filter(registry_ids__value="NCT04842201").delete()

@@ -23,6 +23,8 @@ from django.core.cache import cache
 from django.db import connections
 from django.utils.http import urlencode
 
+from trials.engine import engine
+from trials.engine.counting import Search
 from trials.facet_labels import FacetLabels, FacetValue
 from trials.filters import ACCEPTED_SEXES, TrialFilterSet, url_value
 from trials.models import Trial
@@ -104,6 +106,7 @@ class Facet:
 class FacetCounts:
     total: int
     facets: list[Facet]
+    search: Search | None = None  # the in-memory search that counted them, when there was one
 
 
 def count_facets(filterset: TrialFilterSet, url: Callable[[dict], str] | None = None) -> FacetCounts:
@@ -114,7 +117,7 @@ def count_facets(filterset: TrialFilterSet, url: Callable[[dict], str] | None = 
     plus what the labels need (``FacetLabels``).
     """
     labels = FacetLabels(filterset)
-    total, rows = _cached_counts(filterset, labels)
+    (total, rows), search = _cached_counts(filterset, labels)
     facets = []
     for dimension in DIMENSIONS:
         found = rows.get(dimension.name, [])
@@ -128,23 +131,27 @@ def count_facets(filterset: TrialFilterSet, url: Callable[[dict], str] | None = 
         if url and (facet.truncated or facet.expanded):
             facet.more_url = url(labels.toggled("expand", dimension.name))
         facets.append(facet)
-    return FacetCounts(total, facets)
+    return FacetCounts(total, facets, search)
 
 
-def _cached_counts(filterset: TrialFilterSet, labels: FacetLabels) -> tuple[int, dict]:
+def _cached_counts(filterset: TrialFilterSet, labels: FacetLabels) -> tuple[tuple[int, dict], Search | None]:
     """The counts of this search, from the cache when the catalogue has not changed since they
-    were counted (one query for the catalogue's version), else counted and kept."""
+    were counted (one query for the catalogue's version), else counted and kept; and the
+    in-memory search of this version, when there is one (it also gives the result pages)."""
     search = {name: values for name, values in filterset.params().items() if name != "sort"}
     digest = hashlib.sha256(json.dumps(search, sort_keys=True).encode()).hexdigest()
-    key = f"facets:{catalogue_version()}:{digest}"
+    version = catalogue_version()
+    key = f"facets:{version}:{digest}"
+    search = engine(filterset, version)
     counts = cache.get(key)
     if counts is None:
-        counts = _counts(filterset, labels)
+        counts = _counts(filterset, labels, search)
         cache.set(key, counts, settings.FACET_CACHE_SECONDS)
-    return counts
+    return counts, search
 
 
-def _counts(filterset: TrialFilterSet, labels: FacetLabels) -> tuple[int, dict]:
+def _counts(filterset: TrialFilterSet, labels: FacetLabels, search: Search | None = None) -> tuple[int, dict]:
+    """Counted by the in-memory ``search`` when there is one, else by SQL: the same rows."""
     groups: dict[str, list[Dimension]] = {"": []}
     for dimension in DIMENSIONS:
         own = dimension.name if filterset.selected(dimension.name) else ""
@@ -152,7 +159,8 @@ def _counts(filterset: TrialFilterSet, labels: FacetLabels) -> tuple[int, dict]:
     rows: dict[str, list[tuple[str, int, bool]]] = {}
     total = 0
     for excluded, dimensions in groups.items():
-        for name, value, count, pinned in _count_group(filterset, excluded, dimensions, labels):
+        count_group = _count_group_in_memory if search is not None else _count_group
+        for name, value, count, pinned in count_group(filterset, excluded, dimensions, labels, search):
             if name == _TOTAL:
                 total = count
             else:
@@ -160,7 +168,19 @@ def _counts(filterset: TrialFilterSet, labels: FacetLabels) -> tuple[int, dict]:
     return total, rows
 
 
-def _count_group(filterset, excluded: str, dimensions: list[Dimension], labels: FacetLabels):
+def _count_group_in_memory(filterset, excluded: str, dimensions: list[Dimension], labels: FacetLabels, search):
+    mask = search.matching(excluded)
+    rows = [] if excluded else [(_TOTAL, "", int(mask.sum()), False)]
+    for dimension in dimensions:
+        candidates = set(labels.candidates(dimension.name)) if dimension.tree else None
+        limit = _limit(filterset, dimension) + 1 if not dimension.tree else 1000
+        selected = [url_value(v) for v in filterset.selected(dimension.name)]
+        found = search.top(dimension.name, mask, selected, limit, candidates)
+        rows += [(dimension.name, value, count, pinned) for value, count, pinned in found]
+    return rows
+
+
+def _count_group(filterset, excluded: str, dimensions: list[Dimension], labels: FacetLabels, search=None):
     trials = filterset.filter_queryset(Trial.objects.all(), exclude={excluded} if excluded else ())
     columns = sorted({column for dimension in dimensions for column in dimension.columns} | {"id"})
     base_sql, base_params = trials.order_by().values(*columns).query.sql_with_params()

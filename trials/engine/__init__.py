@@ -9,7 +9,8 @@ current version (``trials.search_index.catalogue_version``), and the search is o
 
 The snapshot is per process. When the catalogue's version moves on (an import, a curator's
 edit), the next search starts a reload in a background thread and is answered by PostgreSQL
-until the new snapshot is in place, so a change is searchable at once, just not yet fast.
+until the new snapshot is in place, so a change is searchable at once, just not yet fast. Once
+loaded, the thread counts the empty search into the facet cache (the page most visitors open).
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ class _Holder:
         try:
             self.snapshot = load(alias)
             log.info("search snapshot v%s: %s trials", self.snapshot.version, self.snapshot.size)
+            _count_the_empty_search(self.snapshot)
         except Exception:
             log.exception("search snapshot failed to load; searches stay on PostgreSQL")
         finally:
@@ -65,6 +67,16 @@ class _Holder:
 
 
 _holder = _Holder()
+
+
+def _count_the_empty_search(snapshot: Snapshot) -> None:
+    """Counts of the search with nothing chosen, put in the facet cache at once: it is the first
+    page most visitors see, and the broadest count there is."""
+    from trials.facets import count_facets
+    from trials.search_index import catalogue_version
+
+    if catalogue_version() == snapshot.version:
+        count_facets(TrialFilterSet({}))
 
 
 def engine(filterset: TrialFilterSet, version: int) -> Search | None:

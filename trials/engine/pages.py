@@ -1,7 +1,18 @@
-"""A search's result list for the paginator, its page's ids from the in-memory ``Search``."""
+"""A search's result list for the paginator: one page's trial ids, then those trials in one query.
+
+Sorted by a column (newest update, start date, enrollment) the in-memory ``Search`` gives the
+ids. Sorted by relevance or distance, PostgreSQL ranks them (``ts_rank``, the nearest site) and
+the page's ids are kept in the cache under the catalogue's version, so the same page asked again
+(the next visitor, the back button) costs one query for its trials instead of ranking again.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
+
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import QuerySet
 
 from trials.engine.counting import Search
@@ -16,11 +27,37 @@ class EngineResults:
         self.search, self.sort, self.queryset = search, sort, queryset
 
     def __getitem__(self, window: slice) -> list:
-        ids = self.search.page(self.sort, window.start or 0, (window.stop or 0) - (window.start or 0))
+        start = window.start or 0
+        return self._trials(self._ids(start, (window.stop or 0) - start))
+
+    def _ids(self, offset: int, limit: int) -> list[int]:
+        return self.search.page(self.sort, offset, limit)
+
+    def _trials(self, ids: list[int]) -> list:
         by_id = {trial.pk: trial for trial in self.queryset.filter(pk__in=ids)}
         return [by_id[pk] for pk in ids if pk in by_id]
 
 
+class RankedResults(EngineResults):
+    """Ordered by PostgreSQL (relevance, distance); the page's ids cached under the version."""
+
+    def _ids(self, offset: int, limit: int) -> list[int]:
+        from trials.search_results import ordered  # the ordering the SQL path uses, exactly
+
+        filterset = self.search.filterset
+        search = {name: values for name, values in filterset.params().items() if name != "expand"}
+        digest = hashlib.sha256(json.dumps([search, offset, limit], sort_keys=True).encode()).hexdigest()
+        key = f"page:{self.search.snapshot.version}:{digest}"
+        ids = cache.get(key)
+        if ids is None:
+            trials = ordered(filterset, filterset.filter_queryset(self.queryset))
+            ids = list(trials.values_list("pk", flat=True)[offset : offset + limit])
+            cache.set(key, ids, settings.FACET_CACHE_SECONDS)
+        return ids
+
+
 def engine_results(search: Search | None, sort: str, queryset: QuerySet) -> EngineResults | None:
-    """The list when the in-memory search can order it (not by relevance or distance)."""
-    return EngineResults(search, sort, queryset) if search is not None and sort in SORTS else None
+    """The result list of a search the in-memory engine holds, or None (the SQL path)."""
+    if search is None:
+        return None
+    return (EngineResults if sort in SORTS else RankedResults)(search, sort, queryset)

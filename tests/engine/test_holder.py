@@ -1,0 +1,57 @@
+"""The process's snapshot: loaded for the catalogue's version, in a background thread in
+production, with PostgreSQL answering until it is in place."""
+
+import threading
+import time
+
+import pytest
+from django.core.cache import cache
+
+from trials.engine import _holder, engine
+from trials.engine.snapshot import load
+from trials.filters import TrialFilterSet
+from trials.search_index import catalogue_version
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_the_snapshot_holds_the_catalogue(search_catalogue):
+    snapshot = load("default")
+    assert snapshot.size == 11 and list(snapshot.ids) == sorted(snapshot.ids)
+    assert snapshot.version == catalogue_version()
+    phases = snapshot.multi["phase"]
+    assert phases.values == sorted(phases.values) and len(phases.codes) == len(phases.rows)
+    assert set(snapshot.orders) == {"last_update", "start_date", "enrollment"}
+    assert sorted(snapshot.orders["last_update"].tolist()) == list(range(11))
+    assert list(snapshot.rows_of([snapshot.ids[3], 10**12])) == [3]  # an unknown id is dropped
+
+
+def test_background_load_answers_with_postgresql_until_it_is_in_place(search_catalogue, settings):
+    settings.SEARCH_ENGINE_BACKGROUND = True
+    version = catalogue_version()
+    assert engine(TrialFilterSet({}), version) is None  # the load has only started
+    deadline = time.monotonic() + 20
+    while _holder.snapshot is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert engine(TrialFilterSet({}), version) is not None
+    _wait_for_the_loader()
+    # The loader counted the empty search into the facet cache for this version.
+    assert any(key.startswith(f"facets:{version}:") for key in _cache_keys())
+    # A newer version: PostgreSQL again, and a new load.
+    assert engine(TrialFilterSet({}), version + 1) is None
+
+
+def test_an_engine_set_to_postgresql_never_loads(search_catalogue, settings):
+    settings.SEARCH_ENGINE = "postgresql"
+    assert engine(TrialFilterSet({}), catalogue_version()) is None
+    assert _holder.snapshot is None
+
+
+def _wait_for_the_loader() -> None:
+    for thread in threading.enumerate():
+        if thread.name == "search-snapshot":
+            thread.join(20)
+
+
+def _cache_keys():
+    return [key.split(":", 2)[-1] if key.count(":") > 2 else key for key in getattr(cache, "_cache", {})]

@@ -96,23 +96,37 @@ class Fallback:
 
 def prepare(unit: RawSource | Unreadable) -> PreparedTrial | RecordReport | Fallback:
     """What one unit becomes: a prepared trial, a failed outcome, or a unit for the per-record path."""
-    if isinstance(unit, Unreadable):
-        return Fallback(unit)
-    try:
-        if detect_format(unit) != ctgov_json.FORMAT or list(ctgov_json.split(unit)) != [unit]:
-            return Fallback(unit)
-    except (ParseError, ValueError):
+    if isinstance(unit, Unreadable) or not _detected(unit):
         return Fallback(unit)
     try:
         record = ctgov_json.parse(unit.data)
     except ParseError as exc:
-        return _failed(unit.origin, str(exc))
+        return _failed(unit.origin, str(exc)) if _one_study(unit) else Fallback(unit)
     except Exception:  # a parser bug: the per-record path reports it as it always does
+        return Fallback(unit)
+    # A study that parses is one JSON object: the splitter gives it back as it is, unless it is
+    # UTF-16 (stored re-encoded). Its JSON is decoded once here, not once more by the splitter.
+    if not unit.data.startswith(b"{") and not _one_study(unit):
         return Fallback(unit)
     try:
         return _prepared(record, unit)
     except ParseError as exc:
         return _failed(unit.origin, str(exc), [rid.value for rid in record.registry_ids])
+
+
+def _detected(unit: RawSource) -> bool:
+    try:
+        return detect_format(unit) == ctgov_json.FORMAT
+    except (ParseError, ValueError):
+        return False
+
+
+def _one_study(unit: RawSource) -> bool:
+    """Whether the per-record path would find this unit to be one record (itself) to parse."""
+    try:
+        return list(ctgov_json.split(unit)) == [unit]
+    except (ParseError, ValueError):
+        return False
 
 
 def _prepared(record: TrialRecord, unit: RawSource) -> PreparedTrial:

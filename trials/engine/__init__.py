@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 from django.conf import settings
 from django.db import connections, router
@@ -53,8 +54,15 @@ class _Holder:
 
     def _load(self, alias: str) -> None:
         try:
+            started = time.monotonic()
             self.snapshot = load(alias)
-            log.info("search snapshot v%s: %s trials", self.snapshot.version, self.snapshot.size)
+            log.info(
+                "search snapshot v%s: %s trials, %.0f MB of arrays, loaded in %.1f s",
+                self.snapshot.version,
+                self.snapshot.size,
+                self.snapshot.nbytes() / 1e6,
+                time.monotonic() - started,
+            )
             _count_the_empty_search(self.snapshot)
         except Exception:
             log.exception("search snapshot failed to load; searches stay on PostgreSQL")

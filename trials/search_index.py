@@ -50,15 +50,15 @@ _VECTOR = f"""
 # class above them (a recursive walk up the class tree), intervention types, site countries.
 # A name no vocabulary knows and that is no development code ("Blood samples for Chemistry",
 # typed BIOLOGICAL by its sponsor) waits in the curators' queue but is not listed as a drug.
-_FACETS = """
-    facet_sponsor_class = coalesce(
-        (SELECT o.agency_class FROM trials_organization o WHERE o.id = t.lead_sponsor_id), ''),
-    facet_drugs = ARRAY(
+_FACET_COLUMNS = {
+    "facet_sponsor_class": """coalesce(
+        (SELECT o.agency_class FROM trials_organization o WHERE o.id = t.lead_sponsor_id), '')""",
+    "facet_drugs": """ARRAY(
         SELECT DISTINCT d.key FROM trials_intervention i
         JOIN trials_intervention_drugs idr ON idr.intervention_id = i.id
         JOIN trials_drug d ON d.id = idr.drug_id
-        WHERE i.trial_id = t.id AND d.via <> 'unresolved' ORDER BY 1),
-    facet_drug_classes = ARRAY(
+        WHERE i.trial_id = t.id AND d.via <> 'unresolved' ORDER BY 1)""",
+    "facet_drug_classes": """ARRAY(
         WITH RECURSIVE up(id) AS (
             SELECT dc.drugclass_id FROM trials_intervention i
             JOIN trials_intervention_drugs idr ON idr.intervention_id = i.id
@@ -67,12 +67,14 @@ _FACETS = """
             UNION
             SELECT c.parent_id FROM trials_drugclass c JOIN up ON c.id = up.id WHERE c.parent_id IS NOT NULL
         )
-        SELECT DISTINCT c.key FROM trials_drugclass c JOIN up ON c.id = up.id ORDER BY 1),
-    facet_intervention_types = ARRAY(
-        SELECT DISTINCT i.type FROM trials_intervention i WHERE i.trial_id = t.id AND i.type <> '' ORDER BY 1),
-    facet_countries = ARRAY(
+        SELECT DISTINCT c.key FROM trials_drugclass c JOIN up ON c.id = up.id ORDER BY 1)""",
+    "facet_intervention_types": """ARRAY(
+        SELECT DISTINCT i.type FROM trials_intervention i WHERE i.trial_id = t.id AND i.type <> '' ORDER BY 1)""",
+    "facet_countries": """ARRAY(
         SELECT DISTINCT s.country_code FROM trials_site s
-        WHERE s.trial_id = t.id AND s.country_code <> '' ORDER BY 1)"""
+        WHERE s.trial_id = t.id AND s.country_code <> '' ORDER BY 1)""",
+}
+_FACETS = ",\n".join(f"{column} = {expression}" for column, expression in _FACET_COLUMNS.items())
 
 # Each part alone (the bulk path runs them on its staging table) ...
 _VECTOR_SQL = f"UPDATE trials_trial AS t SET search_vector = {_VECTOR}\nWHERE t.id = ANY(%s)"
@@ -94,14 +96,23 @@ FROM unnest(%s::bigint[], %s::text[]) AS v(id, joined)
 WHERE t.id = v.id
 """
 
-# ... or all in one UPDATE: one new version of each trial row (and one entry in each of its
-# indexes) instead of three.
+# ... or all in one UPDATE, which writes only the trials whose document changed: each write is a
+# new version of the row with an entry in each of its indexes (the vector's GIN index the largest),
+# and most changes to a trial (a status, an enrollment) leave its document as it was.
+_DOCUMENT = {
+    "search_vector": _VECTOR,
+    **_FACET_COLUMNS,
+    "facet_conditions": "string_to_array(v.joined, ' ')::varchar[]",
+}
 _REFRESH_SQL = f"""
-UPDATE trials_trial AS t SET search_vector = {_VECTOR},
-    {_FACETS},
-    facet_conditions = string_to_array(v.joined, ' ')
-FROM unnest(%s::bigint[], %s::text[]) AS v(id, joined)
-WHERE t.id = v.id
+UPDATE trials_trial AS t SET {", ".join(f"{column} = new.{column}" for column in _DOCUMENT)}
+FROM (
+    SELECT t.id, {", ".join(f"{expression} AS {column}" for column, expression in _DOCUMENT.items())}
+    FROM trials_trial t JOIN unnest(%s::bigint[], %s::text[]) AS v(id, joined) ON t.id = v.id
+) AS new
+WHERE t.id = new.id
+    AND ({", ".join(f"t.{column}" for column in _DOCUMENT)})
+    IS DISTINCT FROM ({", ".join(f"new.{column}" for column in _DOCUMENT)})
 """
 
 _BATCH = 1000

@@ -21,7 +21,7 @@ from trials.choices import UNIQUE_ID_SCHEMES, IdScheme
 from trials.ingest.merge import SourceSnapshot, merge
 from trials.ingest.normalize import clean_line
 from trials.ingest.records import ParseError, RawSource, RegistryId, TrialRecord
-from trials.ingest.trial_writer import PARTS, curated_source_values, write_trial
+from trials.ingest.trial_writer import DERIVED, PARTS, curated_source_values, write_trial
 from trials.models import ImportOutcome, ImportRun, SourceRecord, Trial, TrialChange
 from trials.models import RegistryId as RegistryIdRow
 from trials.search_index import refresh_search_index
@@ -154,7 +154,7 @@ def apply_sources(
     unchanged = (
         set()
         if created or force
-        else {p for p, keys in PARTS.items() if all(old.get(k) == merged.get(k) for k in keys)}
+        else {p for p, keys in {**PARTS, **DERIVED}.items() if all(old.get(k) == merged.get(k) for k in keys)}
     )
     write_trial(trial, merged_record, registry_ids, keep=curated, is_new=created, unchanged=unchanged)
     refresh_search_index([trial.pk])
@@ -191,8 +191,15 @@ def _match(record: TrialRecord) -> Trial | None:
         trial_id = shared[0] if shared else None
         if trial_id is not None and _has_other_nct(trial_id, record):
             trial_id = None
-    trial = Trial.objects.select_for_update().filter(pk=trial_id).first() if trial_id else None
-    return trial
+    if not trial_id:
+        return None
+    # Without the search document: the import rebuilds it, and saving the trial then leaves it alone.
+    return Trial.objects.select_for_update().defer(*_SEARCH_COLUMNS).filter(pk=trial_id).first()
+
+
+_SEARCH_COLUMNS = [
+    f.name for f in Trial._meta.concrete_fields if f.name == "search_vector" or f.name.startswith("facet_")
+]
 
 
 def _ids_to_keep(trial: Trial, registry_ids: list[RegistryId]) -> tuple[list[RegistryId], list[str]]:

@@ -10,6 +10,8 @@ What a curator set in admin is kept: a curated column keeps its value, and a cur
 
 from __future__ import annotations
 
+from django.db import connection
+
 from trials.drugs import is_placebo
 from trials.ingest.records import MeshTerm, PartialDate, RegistryId, TrialRecord
 from trials.models import (
@@ -66,6 +68,13 @@ PARTS = {
     "sites": ("sites",),
 }
 
+# What the writer derives from facts by looking things up (the vocabulary, organization rows):
+# when those facts are the same as the rows were written from, the rows stay, without the lookups.
+DERIVED = {
+    "mesh_terms": ("conditions", "condition_meshes", "intervention_meshes"),
+    "lead_sponsor": ("lead_sponsor",),
+}
+
 
 def write_trial(
     trial: Trial,
@@ -78,28 +87,32 @@ def write_trial(
 ) -> Trial:
     """Copy every fact of ``record`` onto ``trial`` (saved) and replace its child rows, except
     the columns and parts named in ``keep`` (a curator's) and the parts named in ``unchanged``
-    (the same facts as the rows hold: they stay, with the ids a curator's open form refers to)."""
+    (the same facts as the rows hold: they stay, with the ids a curator's open form refers to;
+    ``DERIVED`` names there keep what was derived from the same facts)."""
     if is_new is None:
         is_new = trial._state.adding
     kept_columns = {name: getattr(trial, name) for name in keep if name not in PARTS}
-    _set_scalars(trial, record)
+    _set_scalars(trial, record, sponsor=is_new or "lead_sponsor" not in unchanged or trial.lead_sponsor_id is None)
     for name, value in kept_columns.items():
         setattr(trial, name, value)
     trial.save()
     parts = [part for part in PARTS if part not in keep and part not in unchanged]
-    if not is_new:
-        _delete_children(trial, parts)
+    # The same MeSH terms and conditions give the same MeSH rows: the conditions' mapping is that
+    # of their rows, which stay too.
+    mesh_kept = not is_new and "mesh_terms" in unchanged and "conditions" not in keep
+    places = {} if is_new else _delete_children(trial, parts, mesh_terms=not mesh_kept)
     if "registry_ids" in parts:
         _write_registry_ids(trial, registry_ids)
     if "collaborators" in parts:
         trial.collaborators.set(_organization(org) for org in record.collaborators)
     if "conditions" in parts:
         mapped = _write_conditions(trial, record)
-    elif "conditions" in unchanged and "conditions" not in keep:
+    elif "conditions" in unchanged and "conditions" not in keep and not mesh_kept:
         mapped = _mapped_conditions(record)
     else:
         mapped = []
-    _write_mesh_terms(trial, record, mapped)
+    if not mesh_kept:
+        _write_mesh_terms(trial, record, mapped)
     if "arms_interventions" in parts:
         _write_arms_and_interventions(trial, record)
     if "outcomes" in parts:
@@ -114,7 +127,7 @@ def write_trial(
             )
             for i, o in enumerate(record.outcomes)
         )
-    _write_sites_and_contacts(trial, record, people="contacts" in parts, sites="sites" in parts)
+    _write_sites_and_contacts(trial, record, people="contacts" in parts, sites="sites" in parts, places=places)
     return trial
 
 
@@ -138,7 +151,8 @@ def column_json(value):
     return value
 
 
-def _set_scalars(trial: Trial, record: TrialRecord) -> None:
+def _set_scalars(trial: Trial, record: TrialRecord, *, sponsor: bool = True) -> None:
+    """The trial's columns from ``record``; with ``sponsor`` False its lead sponsor stays as it is."""
     for name in _SCALAR_FIELDS:
         value = getattr(record, name)
         if value is None and name not in _NULLABLE_COLUMNS:
@@ -147,7 +161,8 @@ def _set_scalars(trial: Trial, record: TrialRecord) -> None:
     trial.phases = sorted(set(record.phases), key=_phase_order)
     for name in Trial.DATE_FIELDS:
         _set_date(trial, name, getattr(record, f"{name}_date"))
-    trial.lead_sponsor = _organization(record.lead_sponsor) if record.lead_sponsor else None
+    if sponsor:
+        trial.lead_sponsor = _organization(record.lead_sponsor) if record.lead_sponsor else None
     party = record.responsible_party
     trial.responsible_party_type = (party.type or "") if party else ""
     trial.responsible_party_name = party.name if party else ""
@@ -177,11 +192,21 @@ def _set_date(trial: Trial, name: str, value: PartialDate | None) -> None:
     setattr(trial, f"{name}_date_type", (value.type or "") if value else "")
 
 
-def _delete_children(trial: Trial, parts: list[str]) -> None:
+def _delete_children(trial: Trial, parts: list[str], *, mesh_terms: bool = True) -> dict:
+    """Delete the rows of ``parts`` (and the MeSH terms); returns where the deleted sites were
+    placed by the gazetteer, {(city, country code, state): coordinates}, for the sites written anew."""
+    places = {}
     if "sites" in parts:
-        # Deleting contacts before sites avoids a cascade query per site.
+        # Contacts first, then the sites in one statement (the ORM would collect them for a cascade).
         Contact.objects.filter(trial=trial, site__isnull=False).delete()
-        Site.objects.filter(trial=trial).delete()
+        with connection.cursor() as cursor:
+            cursor.execute(_DELETE_SITES_SQL, [trial.pk, Site.CoordinatesFrom.GAZETTEER, ""])
+            for city, country_code, state, latitude, longitude, found in cursor.fetchall():
+                places[(city, country_code, state)] = {
+                    "latitude": latitude,
+                    "longitude": longitude,
+                    "coordinates_from": found,
+                }
     if "contacts" in parts:
         Contact.objects.filter(trial=trial, site__isnull=True).delete()
     if "outcomes" in parts:
@@ -193,7 +218,17 @@ def _delete_children(trial: Trial, parts: list[str]) -> None:
         TrialCondition.objects.filter(trial=trial).delete()
     if "registry_ids" in parts:
         RegistryIdRow.objects.filter(trial=trial).delete()
-    TrialMeshTerm.objects.filter(trial=trial).delete()
+    if mesh_terms:
+        TrialMeshTerm.objects.filter(trial=trial).delete()
+    return places
+
+
+# The trial's sites go; what the gazetteer said for them (a point, or nothing) comes back.
+_DELETE_SITES_SQL = f"""
+WITH gone AS (DELETE FROM {Site._meta.db_table} WHERE trial_id = %s
+    RETURNING city, country_code, state, latitude, longitude, coordinates_from)
+SELECT DISTINCT * FROM gone WHERE coordinates_from IN (%s, %s)
+"""
 
 
 def _organization(org) -> Organization:
@@ -307,7 +342,7 @@ def _write_arms_and_interventions(trial: Trial, record: TrialRecord) -> None:
         Intervention.objects.filter(pk__in=placebos).update(is_placebo=True)
 
 
-def _write_sites_and_contacts(trial: Trial, record: TrialRecord, *, people: bool, sites: bool) -> None:
+def _write_sites_and_contacts(trial: Trial, record: TrialRecord, *, people: bool, sites: bool, places=None) -> None:
     contacts = []
     if people:
         for kind, persons in (
@@ -316,11 +351,11 @@ def _write_sites_and_contacts(trial: Trial, record: TrialRecord, *, people: bool
         ):
             contacts += [_contact(trial, None, kind, c, i) for i, c in enumerate(persons)]
     if sites:
-        contacts += _write_sites(trial, record)
+        contacts += _write_sites(trial, record, places or {})
     Contact.objects.bulk_create(contacts)
 
 
-def _write_sites(trial: Trial, record: TrialRecord) -> list[Contact]:
+def _write_sites(trial: Trial, record: TrialRecord, places: dict) -> list[Contact]:
     sites = Site.objects.bulk_create(
         Site(
             trial=trial,
@@ -331,7 +366,7 @@ def _write_sites(trial: Trial, record: TrialRecord) -> list[Contact]:
             country=s.country[:200],
             country_code=s.country_code or "",
             status=s.status or "",
-            **_coordinates(s),
+            **_coordinates(s, places),
             position=i,
         )
         for i, s in enumerate(record.sites)
@@ -342,10 +377,15 @@ def _write_sites(trial: Trial, record: TrialRecord) -> list[Contact]:
     return contacts
 
 
-def _coordinates(site) -> dict:
-    """The source's coordinates when it gives them, else the city's from the offline gazetteer."""
+def _coordinates(site, places=None) -> dict:
+    """The source's coordinates when it gives them, else the city's from the offline gazetteer.
+
+    ``places`` holds what the gazetteer said for the trial's sites before (``_delete_children``):
+    a site at the same place gets the same answer without reading the gazetteer's country index."""
     if site.latitude is not None and site.longitude is not None:
         return {"latitude": site.latitude, "longitude": site.longitude, "coordinates_from": Site.CoordinatesFrom.SOURCE}
+    if places and (known := places.get((site.city[:200], site.country_code or "", site.state[:200]))):
+        return known
     point = gazetteer().locate(site.city, site.country_code or "", site.state) if site.city else None
     if point is None:
         return {"latitude": None, "longitude": None, "coordinates_from": ""}

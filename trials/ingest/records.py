@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import typing
-from dataclasses import asdict, dataclass, field, fields, is_dataclass
+from dataclasses import dataclass, field, fields, is_dataclass
 from functools import cache
 
 
@@ -234,7 +234,7 @@ class TrialRecord:
 
     def snapshot(self) -> dict:
         """A JSON-ready dict of every fact, for change detection between imports."""
-        return _jsonable(asdict(self))
+        return _snapshot_of(self)
 
     @classmethod
     def from_snapshot(cls, snapshot: dict) -> TrialRecord:
@@ -269,6 +269,28 @@ def _converter(hint):
     if is_dataclass(hint):
         return lambda value: None if value is None else _from_json(hint, value)
     return lambda value: value
+
+
+def _snapshot_of(value):
+    """``_jsonable(asdict(value))`` in one pass, with each dataclass's field names looked up once."""
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind in (list, tuple):
+        return [_snapshot_of(v) for v in value]
+    if is_dataclass(kind):
+        return {name: _snapshot_of(getattr(value, name)) for name in _field_names(kind)}
+    if kind is dict:
+        return {k: _snapshot_of(v) for k, v in value.items()}
+    return _jsonable(value)
+
+
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
+@cache
+def _field_names(cls) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))
 
 
 def _fold(text: str) -> str:

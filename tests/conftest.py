@@ -196,6 +196,14 @@ def _empty_cache():
 
 
 @pytest.fixture(autouse=True)
+def _forget_catalogue_names():
+    """Nor any drug and class names read by another test's searches: they are kept per version."""
+    from trials import catalogue_names
+
+    catalogue_names.forget()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_search_snapshot(settings):
     """Searches count with SQL unless a test asks for the in-memory engine (tests/engine/ does, and
     compares the two); its snapshot is then of the test's own data, loaded in the request (a

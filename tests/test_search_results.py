@@ -120,7 +120,7 @@ def test_near_me_lists_the_nearest_matching_site_with_its_distance_and_status(se
 def test_listed_trials_show_their_drugs_with_classes(search_catalogue):
     results = search(QueryDict("drug=etigilimab"))
     (trial,) = results.page.object_list
-    drugs = {drug.name: sorted(c.key for c in drug.classes.all()) for drug in trial.listed_drugs}
+    drugs = {drug.name: sorted(c.key for c in drug.classes) for drug in trial.listed_drugs}
     assert drugs == {"etigilimab": ["tigit_inhibitor"], "nivolumab": ["pd1_inhibitor"]}
 
 

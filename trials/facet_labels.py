@@ -1,8 +1,8 @@
 """What a facet shows beside its counts: labels, the order of tree facets, and each value's link.
 
-Labels come from the choices (enums), the drug rows (one query for the listed drugs), the drug
-class tree (one query for the whole tree, a few hundred rows), the shipped MeSH condition
-vocabulary and ISO 3166 (no query).
+Labels come from the choices (enums), the names of drugs and drug classes read once per catalogue
+version (``trials.catalogue_names``: one query for the version, more the first time), the shipped
+MeSH condition vocabulary and ISO 3166 (no query).
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from trials import choices
+from trials.catalogue_names import CatalogueNames, catalogue_names
 from trials.filters import url_value
-from trials.models import Drug, DrugClass
 from trials.near import country_name
 from trials.vocab.conditions import condition_vocabulary
 
@@ -48,6 +48,7 @@ class FacetLabels:
         self.filterset = filterset
         self._params = filterset.params()  # the search as URL parameters, read by every value's link
         self._classes: dict[str, tuple[str, str | None]] | None = None  # key -> (name, parent key)
+        self._catalogue_names: CatalogueNames | None = None
 
     # Trees -------------------------------------------------------------------------------------
 
@@ -115,9 +116,13 @@ class FacetLabels:
 
     def _class_tree(self) -> dict[str, tuple[str, str | None]]:
         if self._classes is None:
-            rows = DrugClass.objects.values_list("key", "name", "parent__key")
-            self._classes = {key: (label, parent) for key, label, parent in rows}
+            self._classes = self._names().class_tree()
         return self._classes
+
+    def _names(self) -> CatalogueNames:
+        if self._catalogue_names is None:
+            self._catalogue_names = catalogue_names()
+        return self._catalogue_names
 
     # Flat facets ---------------------------------------------------------------------------------
 
@@ -139,7 +144,7 @@ class FacetLabels:
         return listed
 
     def _drug_names(self, keys: list[str]) -> dict[str, str]:
-        return dict(Drug.objects.filter(key__in=keys).values_list("key", "name"))
+        return {key: drug.name for key, drug in self._names().drugs(keys).items()}
 
     def _label(self, name: str, value: str) -> str:
         if name in ENUM_LABELS:

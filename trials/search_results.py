@@ -11,15 +11,15 @@ from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery
 from django.core.paginator import Page, Paginator
-from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.db.models import F, OuterRef, Prefetch, QuerySet, Subquery
 from django.utils.safestring import SafeString, mark_safe
 
+from trials.catalogue_names import catalogue_names
 from trials.facets import Facet, count_facets
 from trials.filters import Notice, TrialFilterSet
-from trials.models import Drug, Site, Trial
+from trials.models import RegistryId, Site, Trial, TrialCondition
 from trials.near import distance_km, sites_within
 from trials.search import SEARCH_CONFIG
-from trials.selectors import trial_list
 from trials.suggest import did_you_mean
 
 # Marks ts_headline puts around matched words: control characters no source text holds, so the
@@ -31,6 +31,14 @@ _ORDERINGS = {
     "enrollment": (F("enrollment_count").desc(nulls_last=True), "id"),
     "distance": (F("nearest_km").asc(nulls_last=True), "id"),
 }
+# What a result (the page's card, the API's summary) shows of a trial: its own columns, no more.
+_DATES = [f"{name}_date{part}" for name in ("start", "primary_completion", "completion", "last_update")
+          for part in ("", "_precision", "_type")]  # fmt: skip
+RESULT_FIELDS = (
+    *("brief_title", "official_title", "acronym", "overall_status", "phases", "study_type", "has_results"),
+    *("enrollment_count", "enrollment_type", "facet_drugs", "lead_sponsor__name", "lead_sponsor__agency_class"),
+    *_DATES,
+)
 
 
 @dataclass
@@ -63,16 +71,33 @@ def search(data, *, page_number=1, per_page: int = 20, url: Callable[[dict], str
     """The search a query string (``data``) describes, with its facets and one page of trials.
 
     Queries: the facet counts (one, plus one per dimension with a ticked value, plus labels), the
-    page's trials, their registry ids and conditions, their drugs and the drugs' classes, and when
-    asked for, the nearest sites (``near``) and the highlights (``q``).
+    page's trials with their sponsors, their registry ids, their conditions, the catalogue's
+    version (for the drugs' names, read once per version), and when asked for, the nearest sites
+    (``near``) and the highlights (``q``).
     """
     filterset = TrialFilterSet(data)
     counts = count_facets(filterset, url=url)
-    trials = ordered(filterset, filterset.filter_queryset(trial_list()))
+    trials = ordered(filterset, filterset.filter_queryset(result_trials()))
     page = _CountedPaginator(trials, per_page, counts.total).get_page(page_number)
     decorate(page.object_list, filterset)
     suggestion = did_you_mean(filterset.text) if filterset.text and not counts.total else ""
     return SearchResults(filterset, page, counts.facets, filterset.notices, suggestion)
+
+
+def result_trials() -> QuerySet[Trial]:
+    """Trials with what a result shows: three queries a page whatever its size (the trials with
+    their sponsors, their registry ids, their conditions). The children are read in their own
+    order, without the join to the trial that their models' default ordering would add."""
+    conditions = TrialCondition.objects.only("trial_id", "source_term").order_by("trial_id", "position")
+    return (
+        Trial.objects.select_related("lead_sponsor")
+        .only(*RESULT_FIELDS)
+        .prefetch_related(
+            Prefetch("registry_ids", queryset=RegistryId.objects.order_by("trial_id", "id")),
+            Prefetch("trial_conditions", queryset=conditions),
+        )
+        .order_by("-last_update_date", "id")
+    )
 
 
 def matching_trials(data, trials: QuerySet[Trial]) -> tuple[TrialFilterSet, QuerySet[Trial]]:
@@ -95,14 +120,12 @@ def ordered(filterset: TrialFilterSet, trials: QuerySet[Trial]) -> QuerySet[Tria
 
 
 def decorate(trials: list[Trial], filterset: TrialFilterSet) -> None:
-    """Attach what the result list shows beside a trial's own columns: ``listed_drugs`` (with
-    their classes), ``nearest_site`` (with ``distance``), ``title_html`` and ``summary_html``."""
+    """Attach what the result list shows beside a trial's own columns: ``listed_drugs``
+    (``ListedDrug``, with their classes), ``nearest_site`` (with ``distance``), ``title_html`` and ``summary_html``."""
     trials = list(trials)
     if not trials:
         return
-    keys = {key for trial in trials for key in trial.facet_drugs}
-    drugs = Drug.objects.filter(key__in=keys).only("key", "name").prefetch_related("classes") if keys else []
-    by_key = {drug.key: drug for drug in drugs}
+    by_key = catalogue_names().drugs(key for trial in trials for key in trial.facet_drugs)
     nearest = _nearest_sites(trials, filterset)
     highlights = _highlights(trials, filterset.text)
     for trial in trials:

@@ -8,11 +8,12 @@ first. Saving a drug or mapping a condition applies to its trials at once (``voc
 
 from django.contrib import admin
 from django.contrib.admin.views.main import ORDER_VAR, ChangeList
+from django.db import transaction
 from django.db.models import Count, Q
 
 from trials.admin.base import ModelAdmin
 from trials.models import Condition, Drug, DrugClass, Organization, Trial
-from trials.search_index import refresh_search_index
+from trials.search_index import catalogue_changed, refresh_search_index
 from trials.vocab.curation import condition_mapped, drug_curated
 from trials.vocab.keys import name_key
 
@@ -89,6 +90,9 @@ class DrugClassAdmin(ModelAdmin):
             refresh_search_index(
                 Trial.objects.filter(facet_drug_classes__contains=[obj.key]).values_list("pk", flat=True)
             )
+        elif change and "name" in form.changed_data:
+            # Searches keep class names per catalogue version (trials.catalogue_names): a new one.
+            transaction.on_commit(catalogue_changed)
 
 
 class ClassifiedFilter(admin.SimpleListFilter):

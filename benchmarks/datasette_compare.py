@@ -4,15 +4,18 @@ one run, and the ratio of our timings to Datasette's.
 
     export DATABASE_URL=postgres://postgres@127.0.0.1:5432/datasette_10k
     .venv/bin/python benchmarks/datasette_export.py              # -> var/datasette/catalogue.db
-    .venv/bin/python benchmarks/datasette_compare.py [--runs 10] [--rounds 2] [--facet-cache both]
+    .venv/bin/python benchmarks/datasette_compare.py [--runs 10] [--rounds 2] [--ours memory sql cached]
 
 Servers, all started here on free ports and stopped at the end:
 - Datasette (``datasette serve -i``, as ``datasette publish`` runs it) with long SQL and facet time
   limits, 4 SQL threads, no facet suggestions (the portal suggests none), the 13 facets of the
   search page asked for in each URL (``benchmarks/datasette_urls.py`` translates the queries);
 - the portal under gunicorn as the Dockerfile runs it (2 gthread workers x 4 threads), rate
-  limits off, once with the facet cache off (``FACET_CACHE_SECONDS=0``: every request counts, as
-  Datasette does) and once with it on in Redis (as deployed: after the warm-up, counts are hits).
+  limits off, in up to three variants (``--ours``): ``memory``, the in-memory search engine with the
+  facet cache off (``FACET_CACHE_SECONDS=0``: every request counts, as Datasette does); ``sql``,
+  PostgreSQL alone (``SEARCH_ENGINE=postgresql``), cache off; ``cached``, the memory engine with
+  the facet cache on in Redis, as deployed (after the warm-up, counts are cache hits). A memory
+  variant is timed only once both workers have loaded their snapshot (its load time is printed).
 
 Concurrency 1: each query is requested once per server to warm up, then ``--runs`` times, the
 servers taking turns request by request, so background load on the machine falls on all alike.
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import subprocess
 import sys
 import time
@@ -40,6 +44,14 @@ from soak import SERVER_ENV, free_port
 ROOT = Path(__file__).resolve().parents[1]
 BIN = ROOT / ".venv" / "bin"
 REDIS_DB_URL = "redis://127.0.0.1:6379/11"  # a Redis database of this benchmark's own
+WORKERS = 2  # the Dockerfile's
+# The portal's variants: a name in the tables, and the settings that make it.
+OURS = {
+    "memory": ("ours", {"SEARCH_ENGINE": "memory", "FACET_CACHE_SECONDS": "0"}),
+    "sql": ("ours, SQL only", {"SEARCH_ENGINE": "postgresql", "FACET_CACHE_SECONDS": "0"}),
+    "cached": ("ours, cache on", {"SEARCH_ENGINE": "memory", "REDIS_URL": REDIS_DB_URL}),
+}
+SNAPSHOT_LOADED = re.compile(r"search snapshot v\d+: .* loaded in ([\d.]+) s")
 DATASETTE_SETTINGS = {
     "facet_time_limit_ms": 100000,
     "sql_time_limit_ms": 100000,
@@ -58,13 +70,15 @@ class Server:
     ready_path: str
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
+    log_path: Path | None = None
 
     @property
     def base(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, log_dir: Path) -> None:
-        log = open(log_dir / f"{self.name.replace(',', '').replace(' ', '-').lower()}-{self.port}.log", "w")  # noqa: SIM115
+        self.log_path = log_dir / f"{self.name.replace(',', '').replace(' ', '-').lower()}-{self.port}.log"
+        log = open(self.log_path, "w")  # noqa: SIM115
         command = [part.replace("{port}", str(self.port)) for part in self.command]
         self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
 
@@ -79,6 +93,18 @@ class Server:
             if time.monotonic() > deadline or self.process.poll() is not None:
                 raise RuntimeError(f"{self.name} did not start; see var/datasette/*.log")
             time.sleep(0.5)
+
+    def wait_for_snapshots(self, timeout: float = 1800) -> list[float]:
+        """Search until every worker has loaded its in-memory snapshot (each loads on its first
+        search, in the background); the load times its log gives."""
+        deadline = time.monotonic() + timeout
+        while len(loaded := SNAPSHOT_LOADED.findall(self.log_path.read_text())) < WORKERS:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{self.name}: the snapshots did not load; see {self.log_path}")
+            with ThreadPoolExecutor(2 * WORKERS) as pool:  # fresh connections, so both workers get one
+                list(pool.map(lambda _: requests.get(self.base + "/", timeout=600), range(2 * WORKERS)))
+            time.sleep(1)
+        return [float(seconds) for seconds in loaded]
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
@@ -100,9 +126,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--db", type=Path, default=DEFAULT_OUT, help="the export (datasette_export.py)")
     parser.add_argument("--runs", type=int, default=10, help="timed requests per query and server at concurrency 1")
-    parser.add_argument("--rounds", type=int, default=2, help="passes over the mix per client at concurrency 4")
+    parser.add_argument(
+        "--rounds", type=int, default=2, help="passes over the mix per client at concurrency 4 (0: none)"
+    )
+    parser.add_argument("--queries", nargs="+", metavar="NAME", help="only these queries of the mix ('deep page' ...)")
     parser.add_argument("--concurrency", type=int, default=4)
-    parser.add_argument("--facet-cache", choices=("off", "on", "both"), default="both", help="the portal's")
+    parser.add_argument("--ours", nargs="+", choices=OURS, default=list(OURS), help="the portal's variants to time")
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL") or not args.db.exists():
         sys.exit("Set DATABASE_URL to the catalogue and export it first with datasette_export.py (see --help).")
@@ -112,6 +141,7 @@ def main() -> None:
         [str(BIN / "python"), "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
     )
     total, queries = build_mix(args.db)
+    queries = [query for query in queries if not args.queries or query.name in args.queries]
     servers = make_servers(args, env)
     log_dir = args.db.parent
     try:
@@ -119,13 +149,16 @@ def main() -> None:
             server.start(log_dir)
         for server in servers:
             server.wait()
+        loads = {s.name: s.wait_for_snapshots() for s in servers if s.env.get("SEARCH_ENGINE") == "memory"}
         count_results(queries, servers)
         time_sequential(queries, servers, args.runs)
-        throughput = {server.name: time_concurrent(queries, server, args) for server in servers}
+        throughput = {server.name: time_concurrent(queries, server, args) for server in servers if args.rounds}
     finally:
         for server in servers:
             server.stop()
     report(total, queries, servers, throughput, args)
+    for name, seconds in loads.items():
+        print(f"- {name}: each worker's in-memory snapshot loaded in {', '.join(f'{s:.1f}' for s in seconds)} s")
 
 
 def build_mix(db_path: Path) -> tuple[int, list[Query]]:
@@ -161,11 +194,9 @@ def make_servers(args, env: dict[str, str]) -> list[Server]:
         "--workers", "2", "--worker-class", "gthread", "--threads", "4", "--timeout", "300",
     ]  # fmt: skip
     servers = [Server("Datasette", datasette + settings, env, f"/{args.db.stem}/trials.json?_size=1")]
-    if args.facet_cache in ("off", "both"):
-        servers.append(Server("ours", gunicorn, {**env, "FACET_CACHE_SECONDS": "0"}, "/api/trials/?page_size=1"))
-    if args.facet_cache in ("on", "both"):
-        cached = {**env, "REDIS_URL": REDIS_DB_URL}
-        servers.append(Server("ours, cache on", gunicorn, cached, "/api/trials/?page_size=1"))
+    for variant in args.ours:
+        name, variant_env = OURS[variant]
+        servers.append(Server(name, gunicorn, {**env, **variant_env}, "/api/trials/?page_size=1"))
     return servers
 
 
@@ -239,13 +270,8 @@ def report(total: int, queries: list[Query], servers: list[Server], throughput: 
         cells += [f"{p50[n]:.1f} / {_p(query.times[n], 95):.1f}" for n in names]
         cells += [f"{p50[n] / p50['Datasette']:.2f}" for n in ours]
         print("| " + " | ".join(cells) + " |")
-    print(f"\nconcurrency {args.concurrency}: each client walks the mix {args.rounds} times\n")
-    print("| server | requests | errors | seconds | requests/s | time per request, ours / Datasette |")
-    print("|---|---|---|---|---|---|")
-    for name in names:
-        row = throughput[name]
-        ratio = "" if name == "Datasette" else f"{throughput['Datasette']['rps'] / row['rps']:.2f}"
-        print(f"| {name} | {row['requests']} | {row['errors']} | {row['seconds']:.1f} | {row['rps']:.1f} | {ratio} |")
+    if throughput:
+        print_throughput(names, throughput, args)
     print("\nWhat differs in the question asked:")
     for query in queries:
         for note in query.notes:
@@ -253,6 +279,16 @@ def report(total: int, queries: list[Query], servers: list[Server], throughput: 
     print("\nDatasette URLs:")
     for query in queries:
         print(f"- {query.name}: `{query.theirs}`")
+
+
+def print_throughput(names: list[str], throughput: dict, args) -> None:
+    print(f"\nconcurrency {args.concurrency}: each client walks the mix {args.rounds} times\n")
+    print("| server | requests | errors | seconds | requests/s | time per request, ours / Datasette |")
+    print("|---|---|---|---|---|---|")
+    for name in names:
+        row = throughput[name]
+        ratio = "" if name == "Datasette" else f"{throughput['Datasette']['rps'] / row['rps']:.2f}"
+        print(f"| {name} | {row['requests']} | {row['errors']} | {row['seconds']:.1f} | {row['rps']:.1f} | {ratio} |")
 
 
 if __name__ == "__main__":

@@ -77,7 +77,11 @@ def translate(query: str, sqlite_path=None, find_place=None) -> Translation:
         if set(given) - {"page", "sort"}:
             raise ValueError("a page of a filtered search has no translation (its keyset token needs the filter)")
         params.append(("_next", page_token(sqlite_path, sort, int(given["page"][0]))))
-        notes.append("deep page: a keyset token (_next) computed from the export, where the portal uses an offset")
+        notes.append(
+            "a keyset token (_next) computed from the export, where the portal uses an offset; Datasette "
+            "counts its facets over the rows from the token on only (its facet SQL keeps the keyset condition), "
+            "the portal over the whole search"
+        )
     return Translation(params, notes)
 
 

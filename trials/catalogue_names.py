@@ -36,6 +36,7 @@ class CatalogueNames:
         self.version = version
         self._drugs: dict[str, ListedDrug | None] = {}  # None: no drug has this key
         self._class_tree: dict[str, tuple[str, str | None]] | None = None
+        self._class_children: dict[str | None, list[str]] | None = None
 
     def drugs(self, keys) -> dict[str, ListedDrug]:
         """The drugs with these keys, with their classes (one query for those not read before)."""
@@ -64,6 +65,15 @@ class CatalogueNames:
             rows = DrugClass.objects.values_list("key", "name", "parent__key")
             self._class_tree = {key: (name, parent) for key, name, parent in rows}
         return self._class_tree
+
+    def class_children(self) -> dict[str | None, list[str]]:
+        """Parent key -> its classes' keys (None -> the top level), in ``class_tree``'s order."""
+        if self._class_children is None:
+            children: dict[str | None, list[str]] = {}
+            for key, (_, parent) in self.class_tree().items():
+                children.setdefault(parent, []).append(key)
+            self._class_children = children
+        return self._class_children
 
 
 _current: CatalogueNames | None = None

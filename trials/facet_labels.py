@@ -28,6 +28,7 @@ BOOLEAN_LABELS = {
     "healthy_volunteers": {"true": "Accepts healthy volunteers", "false": "Patients only"},
     "has_results": {"true": "Results posted", "false": "No results posted"},
 }
+_ENUM_LABEL_TEXT = {name: dict(enum.choices) for name, enum in ENUM_LABELS.items()}
 SEX_LABELS = {"FEMALE": "Accepts women", "MALE": "Accepts men"}
 CHILDREN_SHOWN = 15  # under an expanded tree value, its largest children
 
@@ -91,12 +92,12 @@ class FacetLabels:
     def _roots(self, name: str) -> list[str]:
         if name == "condition":
             return condition_vocabulary().roots()
-        return [key for key, (_, parent) in self._class_tree().items() if parent is None]
+        return self._names().class_children().get(None, [])
 
     def _children(self, name: str, value: str) -> list[str]:
         if name == "condition":
             return condition_vocabulary().children(value)
-        return [key for key, (_, parent) in self._class_tree().items() if parent == value]
+        return self._names().class_children().get(value, [])
 
     def _ancestors(self, name: str, value: str) -> list[str]:
         """Every value above this one, top first along one path."""
@@ -150,7 +151,7 @@ class FacetLabels:
         if name in ENUM_LABELS:
             if name == "sex":
                 return SEX_LABELS.get(value, value)
-            return ENUM_LABELS[name](value).label if value in ENUM_LABELS[name].values else value
+            return _ENUM_LABEL_TEXT[name].get(value, value)
         if name in BOOLEAN_LABELS:
             return BOOLEAN_LABELS[name].get(value, value)
         if name == "country":

@@ -157,6 +157,7 @@ def main() -> None:
         for server in servers:
             server.stop()
     report(total, queries, servers, throughput, args)
+    print("\nIn-memory snapshots:" if loads else "")
     for name, seconds in loads.items():
         print(f"- {name}: each worker's in-memory snapshot loaded in {', '.join(f'{s:.1f}' for s in seconds)} s")
 

@@ -30,6 +30,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--batch-size", type=int, default=2000)
     parser.add_argument("--again", action="store_true", help="then import the same files again")
+    parser.add_argument(
+        "--indexes-after",
+        action="store_true",
+        help="experiment: drop the search and facet indexes before the load and build them after it",
+    )
     args = parser.parse_args()
 
     import django
@@ -47,6 +52,7 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     if Trial.objects.exists():
         sys.exit("the catalogue holds trials already: give an empty database")
+    deferred = _drop_indexes(connection) if args.indexes_after else []
     for attempt in ("first", "again") if args.again else ("first",):
         times = PhaseTimes()
         started = time.perf_counter()
@@ -67,9 +73,38 @@ def main() -> None:
         )
         print("  main process phases (s): " + ", ".join(f"{k} {v:.1f}" for k, v in times.seconds.items()))
         print(f"  database size {size / 2**20:,.0f} MB ({size / max(run.created, 1) / 1024:.1f} kB a created trial)")
+    if deferred:
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute("SET maintenance_work_mem TO '1GB'")
+            for definition in deferred:
+                cursor.execute(definition)
+        print(f"  {len(deferred)} indexes built after the load in {time.perf_counter() - started:.1f} s")
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"peak RSS: main process {own:.0f} MB, largest worker {workers:.0f} MB")
+
+
+# Indexes no statement of the load reads (it reads the foreign-key and unique ones): those of the
+# search page's filters, sorts and full text, and of the facet counts.
+_DEFERRABLE = r"_gin$|_idx$"
+_KEPT = ("registryid_value_idx", "sourcerecord_trial_idx", "importoutcome_run_idx")
+
+
+def _drop_indexes(connection) -> list[str]:
+    """Drop the deferrable indexes of the tables the load writes; returns their definitions."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename LIKE 'trials_%%' "
+            "AND indexname ~ %s AND NOT indexname = ANY(%s) "
+            "AND tablename IN ('trials_trial', 'trials_site', 'trials_trialcondition', 'trials_trialmeshterm')",
+            [_DEFERRABLE, list(_KEPT)],
+        )
+        found = cursor.fetchall()
+        for name, _ in found:
+            cursor.execute(f"DROP INDEX {name}")
+    print(f"  dropped {len(found)} indexes: {', '.join(name for name, _ in found)}")
+    return [definition for _, definition in found]
 
 
 if __name__ == "__main__":

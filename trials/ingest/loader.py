@@ -15,6 +15,7 @@ import logging
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from trials.choices import UNIQUE_ID_SCHEMES, IdScheme
@@ -85,12 +86,15 @@ def local_id(record: TrialRecord) -> RegistryId:
 def _load(record: TrialRecord, source: RawSource, *, format, parser_version, run) -> LoadResult:
     if not record.global_ids():
         record.registry_ids = [*record.registry_ids, local_id(record)]
-    trial = _match(record)
+    trial, id_owners = _match(record)
     warnings: list[str] = []
     snapshot = record.snapshot()
     sha256 = hashlib.sha256(source.data).hexdigest()
 
-    existing = SourceRecord.objects.filter(sha256=sha256).defer("raw").first()
+    # One query for this source (known by its bytes, maybe from another trial) and the trial's others.
+    known = Q(sha256=sha256) | Q(trial=trial) if trial is not None else Q(sha256=sha256)
+    sources = list(SourceRecord.objects.filter(known).defer("raw"))
+    existing = next((s for s in sources if s.sha256 == sha256), None)
     if (
         trial is not None
         and existing is not None
@@ -106,10 +110,26 @@ def _load(record: TrialRecord, source: RawSource, *, format, parser_version, run
         trial = Trial()
         trial.save()
     source_record = _keep_source(existing, sha256, source, format, parser_version, snapshot, trial)
-    changed = apply_sources(trial, run=run, source_record=source_record, warnings=warnings, created=created)
+    others = [SourceSnapshot(s.pk, s.format, s.snapshot) for s in sources if s.trial_id == trial.pk and s != existing]
+    read = Prefetched([*others, SourceSnapshot(source_record.pk, format, snapshot)], id_owners, record)
+    changed = apply_sources(
+        trial, run=run, source_record=source_record, warnings=warnings, created=created, prefetched=read
+    )
     if not created and changed is None:
         return LoadResult(Outcome.UNCHANGED, trial, source_record, warnings=warnings)
     return LoadResult(Outcome.CREATED if created else Outcome.UPDATED, trial, source_record, changed or [], warnings)
+
+
+@dataclass
+class Prefetched:
+    """What the loader has read already, so that ``apply_sources`` does not read it again: the
+    trial's sources (with the one just kept), the trials owning the record's unique ids (asked
+    just before the trial was locked: an id taken meanwhile clashes with the unique constraint,
+    and the loader retries), and the record itself (the merge is often exactly this record)."""
+
+    sources: list[SourceSnapshot]
+    id_owners: IdOwners
+    record: TrialRecord
 
 
 def apply_sources(
@@ -121,18 +141,22 @@ def apply_sources(
     warnings: list[str] | None = None,
     created: bool = False,
     force: bool = False,
+    prefetched: Prefetched | None = None,
 ) -> list[str] | None:
     """Show on ``trial`` the merge of all its sources, keeping its curated facts.
 
     Returns the record fields that changed, or None when nothing did. Used by the loader after
     each record, and by curation (merging two trials, handing a fact back to the sources), which
     ``force`` a rewrite even when the merged record is the same.
-    Queries: the trial's sources (without their raw bytes), then the writes.
+    Queries: the trial's sources (without their raw bytes) unless ``prefetched``, then the writes.
     """
-    sources = [
-        SourceSnapshot(pk, fmt, snap)
-        for pk, fmt, snap in SourceRecord.objects.filter(trial=trial).values_list("pk", "format", "snapshot")
-    ]
+    if prefetched is not None:
+        sources = prefetched.sources
+    else:
+        sources = [
+            SourceSnapshot(pk, fmt, snap)
+            for pk, fmt, snap in SourceRecord.objects.filter(trial=trial).values_list("pk", "format", "snapshot")
+        ]
     merged, field_sources = merge(sources)
     old = trial.record_snapshot or {}
     if not created and not force and merged == old:
@@ -141,8 +165,13 @@ def apply_sources(
             trial.field_sources = field_sources
             Trial.objects.filter(pk=trial.pk).update(field_sources=field_sources)
         return None
-    merged_record = TrialRecord.from_snapshot(merged)
-    registry_ids, id_warnings = _ids_to_keep(trial, merged_record.registry_ids)
+    if prefetched is not None and merged == prefetched.sources[-1].snapshot:
+        merged_record = prefetched.record
+    else:
+        merged_record = TrialRecord.from_snapshot(merged)
+    registry_ids, id_warnings = _ids_to_keep(
+        trial, merged_record.registry_ids, prefetched.id_owners if prefetched is not None else None
+    )
     if warnings is not None:
         warnings += id_warnings
     trial.record_snapshot = merged
@@ -170,8 +199,16 @@ def apply_sources(
     return changed
 
 
-def _match(record: TrialRecord) -> Trial | None:
-    """The trial this record is about, locked for update.
+@dataclass(frozen=True)
+class IdOwners:
+    """The trials owning some unique registry ids, as one query found them."""
+
+    asked: frozenset[tuple[str, str]]
+    owners: dict[tuple[str, str], int]
+
+
+def _match(record: TrialRecord) -> tuple[Trial | None, IdOwners]:
+    """The trial this record is about, locked for update, and who owns the record's unique ids.
 
     An NCT id decides first. A shared secondary id whose trial has another NCT id is another
     registration: the record is not merged into it.
@@ -183,6 +220,7 @@ def _match(record: TrialRecord) -> Trial | None:
             scheme__in={rid.scheme for rid in ids}, value__in={rid.value for rid in ids}
         ).values_list("scheme", "value", "trial_id")
     }
+    id_owners = IdOwners(frozenset((rid.scheme, rid.value) for rid in ids), owners)
     by_nct = [owners[(r.scheme, r.value)] for r in ids if r.scheme == "NCT" and (r.scheme, r.value) in owners]
     if by_nct:
         trial_id = by_nct[0]
@@ -192,9 +230,9 @@ def _match(record: TrialRecord) -> Trial | None:
         if trial_id is not None and _has_other_nct(trial_id, record):
             trial_id = None
     if not trial_id:
-        return None
+        return None, id_owners
     # Without the search document: the import rebuilds it, and saving the trial then leaves it alone.
-    return Trial.objects.select_for_update().defer(*_SEARCH_COLUMNS).filter(pk=trial_id).first()
+    return Trial.objects.select_for_update().defer(*_SEARCH_COLUMNS).filter(pk=trial_id).first(), id_owners
 
 
 _SEARCH_COLUMNS = [
@@ -202,18 +240,24 @@ _SEARCH_COLUMNS = [
 ]
 
 
-def _ids_to_keep(trial: Trial, registry_ids: list[RegistryId]) -> tuple[list[RegistryId], list[str]]:
+def _ids_to_keep(
+    trial: Trial, registry_ids: list[RegistryId], known: IdOwners | None = None
+) -> tuple[list[RegistryId], list[str]]:
     """The ids to write on ``trial``: a unique id that already names another trial is left off
-    (with a warning) rather than merging two registrations into one."""
+    (with a warning) rather than merging two registrations into one. No query when ``known``
+    asked about every unique id."""
     unique = [rid for rid in registry_ids if rid.scheme in UNIQUE_ID_SCHEMES]
-    owners = dict(
-        ((scheme, value), trial_id)
-        for scheme, value, trial_id in RegistryIdRow.objects.filter(
-            scheme__in={rid.scheme for rid in unique}, value__in={rid.value for rid in unique}
+    if known is not None and known.asked >= {(rid.scheme, rid.value) for rid in unique}:
+        owners = {key: owner for key, owner in known.owners.items() if owner != trial.pk}
+    else:
+        owners = dict(
+            ((scheme, value), trial_id)
+            for scheme, value, trial_id in RegistryIdRow.objects.filter(
+                scheme__in={rid.scheme for rid in unique}, value__in={rid.value for rid in unique}
+            )
+            .exclude(trial=trial)
+            .values_list("scheme", "value", "trial_id")
         )
-        .exclude(trial=trial)
-        .values_list("scheme", "value", "trial_id")
-    )
     kept, warnings = [], []
     for rid in registry_ids:
         owner = owners.get((rid.scheme, rid.value))

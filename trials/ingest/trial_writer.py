@@ -92,10 +92,11 @@ def write_trial(
     if is_new is None:
         is_new = trial._state.adding
     kept_columns = {name: getattr(trial, name) for name in keep if name not in PARTS}
+    before = None if is_new else _column_values(trial)
     _set_scalars(trial, record, sponsor=is_new or "lead_sponsor" not in unchanged or trial.lead_sponsor_id is None)
     for name, value in kept_columns.items():
         setattr(trial, name, value)
-    trial.save()
+    trial.save(update_fields=None if before is None else _changed_columns(trial, before))
     parts = [part for part in PARTS if part not in keep and part not in unchanged]
     # The same MeSH terms and conditions give the same MeSH rows: the conditions' mapping is that
     # of their rows, which stay too.
@@ -129,6 +130,27 @@ def write_trial(
         )
     _write_sites_and_contacts(trial, record, people="contacts" in parts, sites="sites" in parts, places=places)
     return trial
+
+
+# Set by the loader before the writer runs: always saved.
+_ALWAYS_SAVED = ("record_snapshot", "field_sources", "curated_fields", "updated_at")
+
+
+def _column_values(trial: Trial) -> dict:
+    """The trial's loaded columns (as read from the database) that the writer may set."""
+    deferred = trial.get_deferred_fields()
+    return {
+        f.name: getattr(trial, f.attname)
+        for f in Trial._meta.concrete_fields
+        if not f.primary_key and f.attname not in deferred and f.name not in _ALWAYS_SAVED
+    }
+
+
+def _changed_columns(trial: Trial, before: dict) -> list[str]:
+    """Only the columns whose value changed are saved: an unchanged long text is neither sent
+    nor stored again (each is a new copy in the table's TOAST storage)."""
+    changed = [name for name, value in before.items() if getattr(trial, Trial._meta.get_field(name).attname) != value]
+    return [*changed, *_ALWAYS_SAVED]
 
 
 def curated_source_values(trial: Trial, record: TrialRecord, curated) -> dict:

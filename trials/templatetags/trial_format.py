@@ -37,6 +37,11 @@ _STATUS_TONES = {
 }
 
 
+# Labels looked up on every result card, built once (an enum's .values and .choices are built per use).
+_DATE_KINDS = {value: label.lower() for value, label in choices.ActualOrEstimated.choices}
+_PHASES = dict(choices.Phase.choices)
+
+
 def partial_date_text(value: dt.date | None, precision: str) -> str:
     """``value`` written no more precisely than the source gave it; a missing precision means a day."""
     if value is None:
@@ -54,7 +59,7 @@ def trial_date(trial, name: str):
     precision = getattr(trial, f"{name}_date_precision")
     _, machine = _DATE_FORMATS.get(precision, _DATE_FORMATS[choices.DatePrecision.DAY])
     kind = getattr(trial, f"{name}_date_type")
-    suffix = f" ({choices.ActualOrEstimated(kind).label.lower()})" if kind in choices.ActualOrEstimated.values else ""
+    suffix = f" ({_DATE_KINDS[kind]})" if kind in _DATE_KINDS else ""
     return format_html(
         '<time datetime="{}">{}</time>{}', date_format(value, machine), partial_date_text(value, precision), suffix
     )
@@ -63,8 +68,7 @@ def trial_date(trial, name: str):
 @register.filter
 def phase_label(phases: Iterable[str] | None) -> str:
     """["PHASE1", "PHASE2"] -> "Phase 1/Phase 2"; ["NA"] -> "Not applicable"; [] -> ""."""
-    labels = dict(choices.Phase.choices)
-    return "/".join(labels.get(phase, phase) for phase in phases or ())
+    return "/".join(_PHASES.get(phase, phase) for phase in phases or ())
 
 
 @register.filter

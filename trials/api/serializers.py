@@ -194,13 +194,19 @@ class FacetsField(serializers.DictField):
     search lists some 150, and DRF's walk over their fields took several milliseconds."""
 
     def to_representation(self, facets: dict) -> dict:
-        return {
-            name: [
-                {"value": v.value, "label": v.label, "count": v.count, "selected": v.selected, "depth": v.depth}
-                for v in values
-            ]
-            for name, values in facets.items()
-        }
+        return {name: [_facet_value(value) for value in values] for name, values in facets.items()}
+
+
+def _facet_value(value) -> dict:
+    # Coerced as the fields would: a count from the in-memory engine must not reach the JSON
+    # renderer as a numpy integer.
+    return {
+        "value": str(value.value),
+        "label": str(value.label),
+        "count": int(value.count),
+        "selected": bool(value.selected),
+        "depth": int(value.depth),
+    }
 
 
 class TrialSearchSerializer(serializers.Serializer):

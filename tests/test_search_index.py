@@ -5,7 +5,7 @@ import pytest
 from tests.conftest import FIXTURES, trial_of
 from tests.test_admin import save_in_admin
 from trials.models import Condition, Drug, DrugClass, Organization, Site, Trial
-from trials.search_index import refresh_search_index
+from trials.search_index import deferred_refresh, refresh_search_index
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +29,7 @@ def test_facet_columns_after_an_import(import_studies):
 
 def test_refreshing_is_idempotent_and_takes_any_number_of_trials(search_catalogue):
     before = {t.pk: (t.facet_conditions, t.facet_drug_classes) for t in Trial.objects.all()}
-    refresh_search_index(list(before) * 3)
+    assert refresh_search_index(list(before) * 3) == 0  # no document changed, so none is written
     after = {t.pk: (t.facet_conditions, t.facet_drug_classes) for t in Trial.objects.all()}
     assert after == before
     refresh_search_index([])
@@ -65,3 +65,14 @@ def test_a_sponsors_new_class_reaches_its_trials(admin_client, import_studies):
     sponsor = Organization.objects.get(sponsored_trials=trial_of("NCT02782533"))
     save_in_admin(admin_client, sponsor, agency_class="NIH")
     assert trial_of("NCT02782533").facet_sponsor_class == "NIH"
+
+
+def test_a_deferred_refresh_rebuilds_the_trials_noted_when_it_ends(import_studies):
+    import_studies("NCT02782533")
+    trials = Trial.objects.filter(registry_ids__value="NCT02782533")
+    trials.update(search_vector=None, facet_countries=[])
+    with deferred_refresh():
+        assert refresh_search_index(trials.values_list("pk", flat=True)) == 0
+        assert trials.get().search_vector is None
+    trial = trials.get()
+    assert trial.search_vector is not None and trial.facet_countries == ["FR"]

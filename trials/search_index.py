@@ -123,23 +123,28 @@ VERSION_SEQUENCE = "trials_catalogue_version"
 VERSION_LOCK = (0x7472_6932, 1)  # "tri2"
 
 
-def refresh_search_index(trial_ids: Iterable[int]) -> None:
-    """Rebuild the search vector and facet columns of these trials (two queries per 1,000).
+def refresh_search_index(trial_ids: Iterable[int]) -> int:
+    """Rebuild the search vector and facet columns of these trials (two queries per 1,000);
+    returns how many trials' documents changed (only those are written).
 
     Inside ``deferred_refresh()`` the trials are only noted, and rebuilt together when it ends."""
     pending = _deferred.get()
     if pending is not None:
         pending.update(trial_ids)
-        return
+        return 0
     trial_ids = list(dict.fromkeys(trial_ids))
+    rewritten = 0
     for start in range(0, len(trial_ids), _BATCH):
         batch = trial_ids[start : start + _BATCH]
         with connection.cursor() as cursor:
             conditions = _condition_facets(cursor, batch)
             cursor.execute(_REFRESH_SQL, [list(conditions), list(conditions.values())])
+            rewritten += cursor.rowcount
     if trial_ids:
         # After the commit, not before: a search between the two would cache old counts under the new version.
+        # Moved even when no document changed: the trials' own columns (status, phase ...) are filters too.
         transaction.on_commit(catalogue_changed)
+    return rewritten
 
 
 _deferred: ContextVar[set[int] | None] = ContextVar("deferred_search_refresh", default=None)

@@ -7,7 +7,7 @@ import pytest
 from trials.ingest.loader import load_record
 from trials.ingest.parsers import ctgov_json
 from trials.ingest.records import RawSource, RegistryId
-from trials.models import ImportOutcome, SourceRecord, Trial, TrialChange
+from trials.models import ImportOutcome, Site, SourceRecord, Trial, TrialChange, TrialMeshTerm
 from trials.models import RegistryId as RegistryIdRow
 
 NEMTABRUTINIB = "NCT04728893.json"  # 106 sites, EudraCT 2020-002324-36, Merck
@@ -118,3 +118,55 @@ def test_database_error_mid_write_leaves_nothing_half_written(ctgov_fixture, mon
     assert not Trial.objects.exists()
     assert not SourceRecord.objects.exists()
     assert not RegistryIdRow.objects.exists()
+
+
+def _status_and_enrollment(p):
+    p["statusModule"]["overallStatus"] = "ACTIVE_NOT_RECRUITING"
+    p["designModule"]["enrollmentInfo"]["count"] = 999
+
+
+@pytest.mark.django_db
+def test_a_status_and_enrollment_update_takes_ten_queries(ctgov_fixture, django_assert_num_queries):
+    path = ctgov_fixture(NEMTABRUTINIB)
+    _load(path)
+    mesh_terms = list(TrialMeshTerm.objects.values_list("pk", flat=True))
+    sites = list(Site.objects.values_list("pk", flat=True))
+    # SAVEPOINT; the owners of the record's ids; the trial, locked; this source and the trial's
+    # others; the new source; the trial's changed columns; the search document (its MeSH condition
+    # ids, then the UPDATE, which writes nothing here); the change log; RELEASE SAVEPOINT.
+    # No sponsor, condition or drug lookup: those facts did not change.
+    with django_assert_num_queries(10):
+        result = _load(path, _edited(path, _status_and_enrollment), origin="edited.json")
+    assert result.outcome == ImportOutcome.Outcome.UPDATED
+    assert result.changed_fields == ["enrollment_count", "overall_status"]
+    trial = Trial.objects.get()
+    assert (trial.overall_status, trial.enrollment_count) == ("ACTIVE_NOT_RECRUITING", 999)
+    # Rows whose facts are the same stay as they were.
+    assert list(TrialMeshTerm.objects.values_list("pk", flat=True)) == mesh_terms
+    assert list(Site.objects.values_list("pk", flat=True)) == sites
+
+
+@pytest.mark.django_db
+def test_rewritten_sites_keep_the_gazetteers_answer_without_asking_it_again(ctgov_fixture, monkeypatch):
+    path = ctgov_fixture("NCT02782533.json")  # one site, in Grenoble
+
+    def without_coordinates(p):
+        for site in p["contactsLocationsModule"]["locations"]:
+            site.pop("geoPoint")
+
+    _load(path, _edited(path, without_coordinates), origin="no-geo.json")
+    placed = Site.objects.values_list("latitude", "longitude", "coordinates_from").get()
+    assert placed[2] == Site.CoordinatesFrom.GAZETTEER
+
+    def site_recruiting(p):
+        without_coordinates(p)
+        p["contactsLocationsModule"]["locations"][0]["status"] = "RECRUITING"
+
+    from trials.ingest import trial_writer
+
+    monkeypatch.setattr(trial_writer, "gazetteer", lambda: pytest.fail("the gazetteer was read again"))
+    result = _load(path, _edited(path, site_recruiting), origin="recruiting.json")
+    assert "sites" in result.changed_fields
+    site = Site.objects.get()
+    assert site.status == "RECRUITING"
+    assert (site.latitude, site.longitude, site.coordinates_from) == placed

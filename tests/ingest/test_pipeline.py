@@ -5,6 +5,8 @@ import json
 import zipfile
 
 import pytest
+from django.db import OperationalError, connection
+from django.test.utils import CaptureQueriesContext
 
 from trials.models import ImportOutcome, ImportRun, SourceRecord, Trial
 
@@ -95,3 +97,53 @@ def test_interrupted_run_is_marked_and_keeps_what_was_loaded(import_paths, ctgov
     run = ImportRun.objects.get()
     assert run.status == ImportRun.Status.INTERRUPTED
     assert run.created == 2 and Trial.objects.count() == 2
+
+
+def _day_of_updates(path, studies, lines):
+    """Those lines of ``studies`` as the registry posts them a day later: a new overall status."""
+    updated = []
+    for line in [studies.read_text().splitlines()[i] for i in lines]:
+        study = json.loads(line)
+        study["protocolSection"]["statusModule"]["overallStatus"] = "ACTIVE_NOT_RECRUITING"
+        updated.append(json.dumps(study))
+    path.write_text("\n".join(updated) + "\n")
+    return path
+
+
+def test_each_updated_record_of_a_batch_takes_eight_queries(import_paths, ctgov_fixture, tmp_path, monkeypatch):
+    from trials.ingest import pipeline
+
+    monkeypatch.setattr(pipeline, "BATCH_SECONDS", 60)  # one batch each, however slow the machine
+    studies = ctgov_fixture("studies.jsonl")
+    import_paths(studies)
+    counts = []
+    for name, lines in (("one.jsonl", [0]), ("three.jsonl", [1, 2, 3])):
+        with CaptureQueriesContext(connection) as queries:
+            run = import_paths(_day_of_updates(tmp_path / name, studies, lines))
+        assert _counts(run) == (0, len(lines), 0, 0)
+        counts.append(len(queries))
+    # Per record: SAVEPOINT; the owners of its ids; its trial, locked; its source and the trial's
+    # others; the new source; the trial's changed columns; the change log; RELEASE SAVEPOINT.
+    # Per batch, whatever its size: the outcomes, the run's counters, the search documents (two).
+    assert counts[1] - counts[0] == 2 * 8
+
+
+def test_a_record_failing_on_a_database_error_after_others_is_loaded_again_alone(
+    import_paths, ctgov_fixture, monkeypatch
+):
+    from trials.ingest import pipeline
+
+    real = pipeline.load_record
+    calls = []
+
+    def deadlocked_once(record, source, **kwargs):
+        calls.append(source.origin)
+        if source.origin.endswith("line 2") and calls.count(source.origin) == 1:
+            raise OperationalError("deadlock detected")  # as a concurrent import's lock order would
+        return real(record, source, **kwargs)
+
+    monkeypatch.setattr(pipeline, "load_record", deadlocked_once)
+    run = import_paths(ctgov_fixture("studies.jsonl"))
+    assert _counts(run) == (4, 0, 0, 0)
+    assert [c.rsplit(":", 1)[1] for c in calls] == ["line 1", "line 2", "line 2", "line 3", "line 4"]
+    assert Trial.objects.count() == 4

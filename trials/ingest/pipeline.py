@@ -179,9 +179,9 @@ def _records(units, *, run, format) -> Iterator[RecordReport | _Pending]:
 
 
 def _count_records(run: ImportRun, count: int) -> None:
-    """Records found so far: the admin's progress bar divides the outcomes by this."""
+    """Records found so far: the admin's progress bar divides the outcomes by this (saved with
+    the batch's counters: a JSON lines file is a unit a line)."""
     run.total += count
-    run.save(update_fields=["total"])
 
 
 def _import_record(pending: _Pending, run, *, alone: bool = True) -> RecordReport | None:
@@ -241,7 +241,7 @@ def _record_outcomes(run: ImportRun, reports: list[RecordReport]) -> None:
     for counter, count in counters.items():
         setattr(run, counter, getattr(run, counter) + count)
     if counters:
-        run.save(update_fields=sorted(counters))
+        run.save(update_fields=["total", *sorted(counters)])
 
 
 def _finish(run: ImportRun, status: str) -> None:

@@ -13,6 +13,7 @@ from trials import choices, selectors, trial_page
 from trials.facets import search_url
 from trials.filters import SORTS, url_value
 from trials.near import place_index
+from trials.search_links import SearchLinks
 from trials.search_results import search
 from trials.trial_json import trial_queryset
 
@@ -56,7 +57,7 @@ def trial_list(request):
         request.GET,
         page_number=request.GET.get("page"),
         per_page=settings.TRIALS_PAGE_SIZE,
-        url=lambda params: search_url(request.path, params),
+        url=SearchLinks(request.path),
     )
     filterset = results.filterset
     params = filterset.params()

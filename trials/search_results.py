@@ -15,6 +15,7 @@ from django.db.models import F, OuterRef, Prefetch, QuerySet, Subquery
 from django.utils.safestring import SafeString, mark_safe
 
 from trials.catalogue_names import catalogue_names
+from trials.engine.pages import engine_results
 from trials.facets import Facet, count_facets
 from trials.filters import Notice, TrialFilterSet
 from trials.models import RegistryId, Site, Trial, TrialCondition
@@ -77,7 +78,8 @@ def search(data, *, page_number=1, per_page: int = 20, url: Callable[[dict], str
     """
     filterset = TrialFilterSet(data)
     counts = count_facets(filterset, url=url)
-    trials = ordered(filterset, filterset.filter_queryset(result_trials()))
+    in_memory = engine_results(counts.search, filterset.sort_order, result_trials())
+    trials = in_memory or ordered(filterset, filterset.filter_queryset(result_trials()))
     page = _CountedPaginator(trials, per_page, counts.total).get_page(page_number)
     decorate(page.object_list, filterset)
     suggestion = did_you_mean(filterset.text) if filterset.text and not counts.total else ""

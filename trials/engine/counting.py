@@ -109,8 +109,9 @@ class Search:
         column = self.snapshot.single[name]
         if name == "sex":
             values = [accepted for value in values for accepted in ACCEPTED_SEXES.get(value, ())]
-        codes = [code for code in map(column.code, values) if code is not None]
-        return np.isin(column.codes, codes) if codes else mask
+        wanted = np.zeros(len(column.values) + 1, dtype=bool)  # by code + 1: -1 (none) is never wanted
+        wanted[[code + 1 for code in map(column.code, values) if code is not None]] = True
+        return wanted[column.codes + 1]
 
     def _residual_mask(self) -> np.ndarray | None:
         """The selections the arrays do not hold, asked of PostgreSQL as one set of trial ids."""

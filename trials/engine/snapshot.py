@@ -122,20 +122,25 @@ def load(alias: str) -> Snapshot:
 
 
 def _int_column(cursor, sql: str) -> np.ndarray:
-    with cursor.cursor.copy(f"COPY ({sql}) TO STDOUT") as copy:
-        data = b"".join(bytes(block) for block in copy)
-    return np.array(data.split(), dtype=np.int64) if data else np.zeros(0, dtype=np.int64)
+    """One integer per row of ``sql``, in its order: one text value on the wire, not a row each."""
+    cursor.execute(f"SELECT string_agg(id::text, ' ') FROM ({sql}) AS q")
+    return _ints(cursor.fetchone()[0])
+
+
+def _ints(text: str | None) -> np.ndarray:
+    return np.array(text.split(), dtype=np.int64) if text else np.zeros(0, dtype=np.int64)
 
 
 def _multi(cursor, column: str, ids: np.ndarray) -> MultiColumn:
     """Entries grouped by value: one row per value with its trials' ids (repeats kept, as unnest does)."""
     cursor.execute(
-        f"SELECT v::text, array_agg(t.id) FROM trials_trial t, unnest(t.{column}) v GROUP BY v ORDER BY v::text"
+        f"SELECT v::text, string_agg(t.id::text, ' ') FROM trials_trial t, unnest(t.{column}) v "
+        "GROUP BY v ORDER BY v::text"
     )
     values, parts = [], []
     for value, trial_ids in cursor.fetchall():
         values.append(value)
-        parts.append(np.searchsorted(ids, np.asarray(trial_ids, dtype=np.int64)).astype(np.int32))
+        parts.append(np.searchsorted(ids, _ints(trial_ids)).astype(np.int32))
     lengths = np.array([len(p) for p in parts], dtype=np.int64)
     starts = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
     rows = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
@@ -145,12 +150,12 @@ def _multi(cursor, column: str, ids: np.ndarray) -> MultiColumn:
 
 def _single(cursor, column: str, size: int) -> SingleColumn:
     cursor.execute(
-        f"SELECT v, array_agg(row_number) FROM (SELECT {column}::text AS v, (row_number() OVER (ORDER BY id)) - 1 "
-        f"AS row_number FROM trials_trial) r WHERE v IS NOT NULL AND v <> '' GROUP BY v ORDER BY v"
+        f"SELECT v, string_agg(row_number::text, ' ') FROM (SELECT {column}::text AS v, (row_number() OVER "
+        f"(ORDER BY id)) - 1 AS row_number FROM trials_trial) r WHERE v IS NOT NULL AND v <> '' GROUP BY v ORDER BY v"
     )
     codes = np.full(size, -1, dtype=np.int16)
     values = []
     for code, (value, rows) in enumerate(cursor.fetchall()):
         values.append(value)
-        codes[np.asarray(rows, dtype=np.int64)] = code
+        codes[_ints(rows)] = code
     return SingleColumn(values, codes)

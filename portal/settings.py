@@ -187,6 +187,9 @@ SEARCH_ENGINE = os.environ.get("SEARCH_ENGINE", "memory").strip() or "memory"
 if SEARCH_ENGINE not in {"memory", "postgresql"}:
     raise ImproperlyConfigured(f"SEARCH_ENGINE must be memory or postgresql, not {SEARCH_ENGINE!r}")
 SEARCH_ENGINE_BACKGROUND = envbool("SEARCH_ENGINE_BACKGROUND", True)
+# Whole answers of the search page and the API list, kept under the catalogue's version (trials.page_cache):
+# the same search asked again is a cache read. 0 turns it off.
+PAGE_CACHE_SECONDS = envint("PAGE_CACHE_SECONDS", 600)
 
 # Facet counts are cached per search, under the catalogue's version (trials.search_index bumps it
 # whenever trials change), so a cached count is never stale; the rate limits' counters have a cache of

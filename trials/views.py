@@ -4,12 +4,12 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.exceptions import TooManyFieldsSent
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from trials import choices, selectors, trial_page
+from trials import choices, page_cache, selectors, trial_page
 from trials.facets import search_url
 from trials.filters import SORTS, url_value
 from trials.near import place_index
@@ -53,6 +53,9 @@ def trial_list(request):
         trial_id = selectors.registry_trial_id(text)
         if trial_id is not None:
             return redirect("trials:detail", identifier=trial_id)
+    key = page_cache.answer_key(request, "page")
+    if (html := page_cache.kept(key)) is not None:
+        return HttpResponse(html)
     results = search(
         request.GET,
         page_number=request.GET.get("page"),
@@ -87,7 +90,9 @@ def trial_list(request):
         "open_only_url": search_url(request.path, {**params, "status": sorted(choices.OPEN_STATUSES)}),
         "open_only": set(params.get("status", [])) == set(choices.OPEN_STATUSES),
     }
-    return render(request, "trials/trial_list.html", context)
+    response = render(request, "trials/trial_list.html", context)
+    page_cache.keep(key, response.content)
+    return response
 
 
 @require_safe

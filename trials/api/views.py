@@ -6,15 +6,18 @@ same trials, count and facets as the page. The views only read and check paging,
 
 from __future__ import annotations
 
+import json
 import re
 
 from django.conf import settings
 from django.core.exceptions import TooManyFieldsSent
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView, exception_handler
 
+from trials import page_cache
 from trials.api.parameters import MAX_PAGE_SIZE, search_parameters
 from trials.api.serializers import ErrorSerializer, TrialJsonSerializer, TrialSearchSerializer
 from trials.facets import search_url
@@ -88,6 +91,9 @@ class TrialSearch(APIView):
         if page_size > MAX_PAGE_SIZE:
             notices.append(Notice("page_size", f"at most {MAX_PAGE_SIZE} trials a page; {MAX_PAGE_SIZE} are listed"))
             page_size = MAX_PAGE_SIZE
+        key = page_cache.answer_key(request, "api") if request.accepted_renderer.format == "json" else None
+        if (data := page_cache.kept(key)) is not None:
+            return Response(data)
         results = search(params, page_number=page_number, per_page=page_size)
         page = results.page
         if page.number != page_number:  # the paginator fell back to the last page
@@ -106,7 +112,9 @@ class TrialSearch(APIView):
             "notices": [*results.notices, *notices],
             "suggestion": results.suggestion or None,
         }
-        return Response(TrialSearchSerializer(answer, context={"request": request}).data)
+        data = TrialSearchSerializer(answer, context={"request": request}).data
+        page_cache.keep(key, json.loads(JSONRenderer().render(data)))  # plain data, as the client reads it
+        return Response(data)
 
     @staticmethod
     def _page_url(request, params: dict[str, list[str]], number: int) -> str:

@@ -112,7 +112,7 @@ def held_values(search_catalogue_once, django_db_blocker):
         }
 
 
-@settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=80, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_drawn_searches_count_alike(search_catalogue, held_values, data):
     chosen = {}
@@ -120,8 +120,12 @@ def test_drawn_searches_count_alike(search_catalogue, held_values, data):
         chosen[name] = data.draw(st.lists(st.sampled_from(held_values[name]), min_size=1, max_size=3, unique=True))
     if data.draw(st.booleans()):
         chosen["q"] = data.draw(st.sampled_from(["cancer", "lymphoma OR glioma", '"small cell"', "trial -placebo"]))
+    if data.draw(st.booleans()):
+        chosen["near"] = data.draw(st.sampled_from(["Madrid", "Boston", "Beijing", "48.85,2.35", "-33.9,151.2"]))
+        chosen["radius_km"] = data.draw(st.sampled_from(["50", "500", "3000", "20000"]))
+        chosen["sort"] = data.draw(st.sampled_from(["distance", "last_update", "enrollment"]))
     memory, sql, filterset, search = both(chosen)
     assert memory == sql, chosen
     expected = list(ordered(filterset, filterset.filter_queryset(trial_list())).values_list("pk", flat=True))
-    if filterset.sort_order in SORTS:
-        assert search.page(filterset.sort_order, 0, 100) == expected
+    if filterset.sort_order in {*SORTS, "distance"}:
+        assert search.page(filterset.sort_order, 0, 100) == expected, chosen

@@ -1,6 +1,7 @@
 """The search engine behind facet counts and result pages: one small interface, two engines.
 
-``engine(filterset)`` gives a ``Search`` over the in-memory snapshot of the catalogue
+``engine(filterset)`` gives a ``Search`` over the in-memory snapshot of the catalogue (facet
+columns, sort orders, site coordinates; the search words are asked of PostgreSQL)
 (``trials.engine.counting``) when it can answer this search, or None; callers then run the
 PostgreSQL queries, which are always correct (the fallback, and the reference the tests compare
 with). It answers when settings.SEARCH_ENGINE is "memory", the snapshot is of the catalogue's

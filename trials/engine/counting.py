@@ -1,13 +1,15 @@
 """Facet counts and result pages over a ``Snapshot``, the same numbers ``trials.facets`` counts in SQL.
 
 A search's selections on facet dimensions become boolean row masks (a value's trials are one
-slice of its column's entries); what the arrays do not hold (the search words, ``near``, an age
-in years) is asked of PostgreSQL once as the set of matching trial ids. A dimension's counts then
+slice of its column's entries), and so does ``near`` (the sites within the radius, by the same
+bounding box and haversine formula as ``trials.near``); the search words are asked of PostgreSQL
+once as the set of matching trial ids. A dimension's counts then
 apply every selection but its own, as in SQL, with one ``bincount`` over its entries.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from functools import cached_property
 
@@ -16,10 +18,10 @@ import numpy as np
 from trials.engine.snapshot import MULTI, SINGLE, Snapshot
 from trials.filters import ACCEPTED_SEXES, TrialFilterSet, url_value
 from trials.models import Trial
+from trials.near import EARTH_RADIUS_KM
+from trials.search import search_trials
 
 IN_MEMORY = frozenset(MULTI) | frozenset(SINGLE)
-TREE_LIMIT = 1000  # as trials.facets asks SQL for a tree's candidates
-_NO_FILTER = frozenset({"sort", "expand", "radius_km"})
 
 
 class Search:
@@ -84,11 +86,51 @@ class Search:
         return [(values[code], int(counts[code]), code in chosen) for code in [*pinned, *rest.tolist()]]
 
     def page(self, sort: str, offset: int, limit: int) -> list[int]:
-        """Trial ids of one page in ``sort`` order (a sort of ``SORTS``)."""
-        order = self.snapshot.orders[sort]
+        """Trial ids of one page in ``sort`` order (a sort of ``SORTS``, or ``distance``: the
+        nearest site first, then id, as ``trials.search_results.ordered``)."""
         mask = self.matching()
+        if sort == "distance":
+            rows, nearest = self._nearest
+            rows, nearest = rows[mask[rows]], nearest[mask[rows]]
+            order = np.lexsort((self.snapshot.ids[rows], nearest))
+            return self.snapshot.ids[rows[order][offset : offset + limit]].tolist()
+        order = self.snapshot.orders[sort]
         rows = order[mask[order]][offset : offset + limit]
         return self.snapshot.ids[rows].tolist()
+
+    @cached_property
+    def _nearest(self) -> tuple[np.ndarray, np.ndarray]:
+        """Rows with a site within the radius, and each one's nearest site's distance."""
+        sites, distances = self._sites_within()
+        rows = self.snapshot.sites.rows[sites]
+        order = np.lexsort((distances, rows))
+        rows, distances = rows[order], distances[order]
+        first = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]]) if len(rows) else np.zeros(0, dtype=np.int64)
+        return rows[first], distances[first]
+
+    def _sites_within(self) -> tuple[np.ndarray, np.ndarray]:
+        """Indexes of the sites within the radius and their distances: ``trials.near.sites_within``."""
+        origin, radius = self.filterset.origin, self.filterset.radius
+        sites = self.snapshot.sites
+        dlat = math.degrees(radius / EARTH_RADIUS_KM)
+        start = np.searchsorted(sites.latitude, origin.latitude - dlat, side="left")  # latitude >= south
+        stop = np.searchsorted(sites.latitude, origin.latitude + dlat, side="right")  # latitude <= north
+        candidates = np.arange(start, stop)
+        latitude, longitude = sites.latitude[candidates], sites.longitude[candidates]
+        cos_lat = math.cos(math.radians(origin.latitude))
+        if cos_lat > 1e-6:
+            dlon = math.degrees(radius / (EARTH_RADIUS_KM * cos_lat))
+            if dlon < 180 and origin.longitude - dlon >= -180 and origin.longitude + dlon <= 180:
+                inside = (longitude >= origin.longitude - dlon) & (longitude <= origin.longitude + dlon)
+                candidates, latitude, longitude = candidates[inside], latitude[inside], longitude[inside]
+        half_dlat = np.radians(latitude - origin.latitude) / 2
+        half_dlon = np.radians(longitude - origin.longitude) / 2
+        chord = np.sin(half_dlat) ** 2 + math.cos(math.radians(origin.latitude)) * np.cos(np.radians(latitude)) * (
+            np.sin(half_dlon) ** 2
+        )
+        distances = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(chord, 1.0)))
+        within = distances <= radius
+        return candidates[within], distances[within]
 
     def _in_memory(self) -> dict[str, list[str]]:
         values = {}
@@ -114,12 +156,15 @@ class Search:
         return wanted[column.codes + 1]
 
     def _residual_mask(self) -> np.ndarray | None:
-        """The selections the arrays do not hold, asked of PostgreSQL as one set of trial ids."""
-        handled = set(self._masks) | _NO_FILTER
-        if all(name in handled for name in self.filterset.values) and self.filterset.origin is None:
-            return None
-        trials = self.filterset.filter_queryset(Trial.objects.all(), exclude=handled)
-        ids = list(trials.order_by().values_list("id", flat=True))
-        mask = np.zeros(self.snapshot.size, dtype=bool)
-        mask[self.snapshot.rows_of(ids)] = True
+        """``near`` and the search words: the trials with a site within the radius, and those
+        matching the words, asked of PostgreSQL as one set of ids."""
+        mask = None
+        if self.filterset.origin is not None:
+            mask = np.zeros(self.snapshot.size, dtype=bool)
+            mask[self._nearest[0]] = True
+        if self.filterset.text:
+            ids = list(search_trials(Trial.objects.all(), self.filterset.text).order_by().values_list("id", flat=True))
+            words = np.zeros(self.snapshot.size, dtype=bool)
+            words[self.snapshot.rows_of(ids)] = True
+            mask = words if mask is None else mask & words
         return mask

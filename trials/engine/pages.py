@@ -1,7 +1,7 @@
 """A search's result list for the paginator: one page's trial ids, then those trials in one query.
 
-Sorted by a column (newest update, start date, enrollment) the in-memory ``Search`` gives the
-ids. Sorted by relevance or distance, PostgreSQL ranks them (``ts_rank``, the nearest site) and
+Sorted by a column (newest update, start date, enrollment) or by distance the in-memory
+``Search`` gives the ids. Sorted by relevance, PostgreSQL ranks them (``ts_rank``) and
 the page's ids are kept in the cache under the catalogue's version, so the same page asked again
 (the next visitor, the back button) costs one query for its trials instead of ranking again.
 """
@@ -39,7 +39,7 @@ class EngineResults:
 
 
 class RankedResults(EngineResults):
-    """Ordered by PostgreSQL (relevance, distance); the page's ids cached under the version."""
+    """Ordered by PostgreSQL (relevance); the page's ids cached under the version."""
 
     def _ids(self, offset: int, limit: int) -> list[int]:
         from trials.search_results import ordered  # the ordering the SQL path uses, exactly
@@ -60,4 +60,4 @@ def engine_results(search: Search | None, sort: str, queryset: QuerySet) -> Engi
     """The result list of a search the in-memory engine holds, or None (the SQL path)."""
     if search is None:
         return None
-    return (EngineResults if sort in SORTS else RankedResults)(search, sort, queryset)
+    return (EngineResults if sort in SORTS or sort == "distance" else RankedResults)(search, sort, queryset)

@@ -74,6 +74,15 @@ class SingleColumn:
 
 
 @dataclass
+class Sites:
+    """Every site with coordinates, ordered by latitude: its trial's row and its position."""
+
+    rows: np.ndarray  # int32
+    latitude: np.ndarray  # float64, ascending
+    longitude: np.ndarray  # float64
+
+
+@dataclass
 class Snapshot:
     alias: str  # the database it was read from
     version: int
@@ -81,6 +90,7 @@ class Snapshot:
     multi: dict[str, MultiColumn]
     single: dict[str, SingleColumn]
     orders: dict[str, np.ndarray]  # sort name -> int32 row permutation
+    sites: Sites
 
     @property
     def size(self) -> int:
@@ -96,6 +106,7 @@ class Snapshot:
 
     def nbytes(self) -> int:
         arrays = [self.ids, *self.orders.values(), *(c.codes for c in self.single.values())]
+        arrays += [self.sites.rows, self.sites.latitude, self.sites.longitude]
         arrays += [a for c in self.multi.values() for a in (c.codes, c.rows, c.starts)]
         return sum(a.nbytes for a in arrays)
 
@@ -118,7 +129,24 @@ def load(alias: str) -> Snapshot:
             )
             for name, order in SORTS.items()
         }
-    return Snapshot(alias, version, ids, multi, single, orders)
+        sites = _sites(cursor, ids)
+    return Snapshot(alias, version, ids, multi, single, orders, sites)
+
+
+def _sites(cursor, ids: np.ndarray) -> Sites:
+    cursor.execute(
+        "SELECT string_agg(trial_id::text, ' ' ORDER BY latitude, id), string_agg(latitude::text, ' ' ORDER BY "
+        "latitude, id), string_agg(longitude::text, ' ' ORDER BY latitude, id) FROM trials_site "
+        "WHERE latitude IS NOT NULL AND longitude IS NOT NULL"
+    )
+    trial_ids, latitudes, longitudes = cursor.fetchone()
+    rows = np.searchsorted(ids, _ints(trial_ids)).astype(np.int32)
+    return Sites(rows, _floats(latitudes), _floats(longitudes))
+
+
+def _floats(text: str | None) -> np.ndarray:
+    """PostgreSQL writes a double in the shortest form that reads back exactly (extra_float_digits 1)."""
+    return np.array(text.split(), dtype=np.float64) if text else np.zeros(0, dtype=np.float64)
 
 
 def _int_column(cursor, sql: str) -> np.ndarray:

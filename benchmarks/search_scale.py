@@ -8,7 +8,8 @@ mix of ``search_pages.QUERIES``, with the in-memory engine (or ``--engine postgr
 Phases, each printed as a markdown table:
 1. just after start: each query once while the workers load their snapshots (PostgreSQL answers);
 2. snapshots loaded (the log says so), caches emptied: each query once, counted in memory;
-3. warm: each query ``--runs`` times (facet counts and ranked pages from the cache, as deployed);
+3. again: each query ``--runs`` times (answers from the caches as deployed, or with ``--no-cache``
+   counted and rendered every time);
 4. concurrency 4: 4 clients walk the mix (pages and API alternately) for ``--seconds``;
 5. resident memory of each worker; 6. ``--check`` facet counts of the API compared with SQL counts.
 """
@@ -44,6 +45,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--check", type=int, default=60, help="facet counts to compare with SQL")
     parser.add_argument("--engine", choices=["memory", "postgresql"], default="memory")
+    parser.add_argument(
+        "--no-cache", action="store_true", help="facet and page caches off: every request counts and renders"
+    )
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     redis.Redis.from_url(REDIS_URL).flushdb()
@@ -51,6 +55,8 @@ def main() -> None:
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, **SERVER_ENV, "ALLOWED_HOSTS": "127.0.0.1", "REDIS_URL": REDIS_URL}
     env["SEARCH_ENGINE"] = args.engine
+    if args.no_cache:
+        env.update(FACET_CACHE_SECONDS="0", PAGE_CACHE_SECONDS="0")
     log_path = OUT / f"gunicorn-{port}.log"
     command = [str(ROOT / ".venv/bin/gunicorn"), "portal.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2"]
     command += ["--worker-class", "gthread", "--threads", "4", "--timeout", "300"]
@@ -59,7 +65,8 @@ def main() -> None:
     try:
         started = time.monotonic()
         _wait(base + "/api/trials/?page_size=1")
-        print(f"engine: {args.engine}; serving after {time.monotonic() - started:.1f} s")
+        caches = "facet and page caches off" if args.no_cache else "facet and page caches on (Redis)"
+        print(f"engine: {args.engine}, {caches}; serving after {time.monotonic() - started:.1f} s")
         total = requests.get(base + "/api/trials/?page_size=1", timeout=300).json()["count"]
         mix = _mix(total)
         print(f"catalogue: {total:,} trials\n")
@@ -68,7 +75,7 @@ def main() -> None:
             print(_wait_for_snapshots(log_path, timeout=900))
         redis.Redis.from_url(REDIS_URL).flushdb()
         _table("2. first request of each search, nothing cached", _once(base, mix))
-        _table(f"3. warm (cache as deployed), {args.runs} runs each", _runs(base, mix, args.runs))
+        _table(f"3. again, {args.runs} runs each", _runs(base, mix, args.runs))
         print(_concurrent(base, mix, args.seconds))
         print(_memory(server.pid))
         if args.check:

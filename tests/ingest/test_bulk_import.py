@@ -163,6 +163,15 @@ def test_bulk_again_on_the_same_file_duplicates_nothing(studies):
     assert after["trials"] == before["trials"]
     assert after["children"] == before["children"]
     assert Trial.objects.count() == 100 and SourceRecord.objects.count() == 100
+    # Counted unchanged in bulk, with the outcomes the per-record path gives the same file.
+    per_record = _per_record(studies)
+    assert per_record.unchanged == 100
+    fields = ("source", "outcome", "trial_id", "source_record_id", "registry_ids", "changed_fields", "error")
+    assert _outcomes(again, fields) == _outcomes(per_record, fields)
+
+
+def _outcomes(run, fields):
+    return sorted(ImportOutcome.objects.filter(run=run).values_list(*fields))
 
 
 def test_bulk_after_per_record_leaves_known_studies_to_the_per_record_path(studies, tmp_path):

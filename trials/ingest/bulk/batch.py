@@ -22,6 +22,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from trials import search_index
+from trials.ingest.bulk.match import Unchanged
 from trials.ingest.bulk.prepare import TRIAL_COLUMNS, PreparedTrial
 from trials.ingest.bulk.vocab_ids import VocabularyIds
 from trials.ingest.parsers import ctgov_json
@@ -42,6 +43,7 @@ from trials.models import (
 
 CREATED = ImportOutcome.Outcome.CREATED
 FAILED = ImportOutcome.Outcome.FAILED
+UNCHANGED = ImportOutcome.Outcome.UNCHANGED
 
 
 @dataclass
@@ -54,29 +56,6 @@ class _Ids:
     def take(self) -> int:
         self.next += 1
         return self.values[self.next - 1]
-
-
-def split_known(trials: list[PreparedTrial]) -> tuple[list[PreparedTrial], list[PreparedTrial]]:
-    """(new, known): a study is known when one of its unique registry ids or its source is in the
-    catalogue, or an earlier study of the batch has one of them (two queries)."""
-    pairs = sorted({pair for t in trials for pair in t.unique_ids})
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT r.scheme, r.value FROM {RegistryId._meta.db_table} r "
-            "JOIN unnest(%s::text[], %s::text[]) AS w(scheme, value) USING (scheme, value)",
-            [[p[0] for p in pairs], [p[1] for p in pairs]],
-        )
-        taken = set(cursor.fetchall())
-        cursor.execute(
-            f"SELECT sha256 FROM {SourceRecord._meta.db_table} WHERE sha256 = ANY(%s)", [[t.sha256 for t in trials]]
-        )
-        taken |= {("sha256", sha) for (sha,) in cursor.fetchall()}
-    new, known = [], []
-    for t in trials:
-        keys = [*t.unique_ids, ("sha256", t.sha256)]
-        (known if any(k in taken for k in keys) else new).append(t)
-        taken.update(keys)
-    return new, known
 
 
 @dataclass
@@ -96,6 +75,7 @@ class PhaseTimes:
 def write_batch(
     trials: list[PreparedTrial],
     failed: list[RecordReport],
+    unchanged: list[Unchanged] = (),
     *,
     run_id: int,
     vocab: VocabularyIds,
@@ -121,8 +101,13 @@ def write_batch(
             _index_and_publish(cursor, trial_ids.values)
             started = times.add("search structures", started)
             reports = [_created(t, trial_ids.values[i], source_ids.values[i]) for i, t in enumerate(trials)]
-            reports += failed
+            reports += [_unchanged(u) for u in unchanged] + failed
             _copy_outcomes(cursor, run_id, reports)
+            if unchanged:
+                cursor.execute(
+                    f"UPDATE {SourceRecord._meta.db_table} SET last_seen_at = %s WHERE id = ANY(%s)",
+                    [timezone.now(), [u.source_id for u in unchanged]],
+                )
         if trials:
             transaction.on_commit(search_index.catalogue_changed)
     times.add("commit (deferred foreign key checks)", started)
@@ -253,7 +238,7 @@ class _RowWriter:
                 (
                     ids[i],
                     vocab.organization(t.sponsor) if t.sponsor else None,
-                    t.snapshot_json,
+                    t.merged_json,
                     json.dumps(dict.fromkeys(t.field_keys, self.source_ids[i])),
                     now,
                     now,
@@ -373,6 +358,10 @@ def _created(t: PreparedTrial, trial_id: int, source_id: int) -> RecordReport:
         changed_fields=t.changed_fields,
         source_record_id=source_id,
     )
+
+
+def _unchanged(u: Unchanged) -> RecordReport:
+    return RecordReport(u.trial.origin, UNCHANGED, u.trial_id, u.trial.outcome_ids, None, [], u.source_id)
 
 
 def _copy_outcomes(cursor, run_id: int, reports: list[RecordReport]) -> None:

@@ -18,7 +18,8 @@ from pathlib import Path
 
 from django.db import DatabaseError, connection
 
-from trials.ingest.bulk.batch import PhaseTimes, split_known, write_batch
+from trials.ingest.bulk.batch import PhaseTimes, write_batch
+from trials.ingest.bulk.match import find_unchanged, split_known
 from trials.ingest.bulk.prepare import Fallback, PreparedTrial, prepare, set_curated_conditions
 from trials.ingest.bulk.vocab_ids import VocabularyIds
 from trials.ingest.pipeline import RecordReport
@@ -94,9 +95,10 @@ def _load_chunk(units: list) -> ChunkResult:
     for _ in range(_ATTEMPTS):
         started = time.perf_counter()
         new, known = split_known(trials)
+        unchanged, known = find_unchanged(known)
         times.add("match", started)
         try:
-            reports = write_batch(new, failed, run_id=_worker.run_id, vocab=_worker.vocab, times=times)
+            reports = write_batch(new, failed, unchanged, run_id=_worker.run_id, vocab=_worker.vocab, times=times)
         except DatabaseError as exc:  # rolled back: e.g. a study of the batch was created meanwhile
             log.warning("bulk batch of %s rolled back, trying again: %s", units[0].origin, exc)
             continue

@@ -65,7 +65,8 @@ class PreparedTrial:
     origin: str
     raw: bytes
     sha256: str
-    snapshot_json: str
+    snapshot_json: str  # what the parser read (the source record's snapshot)
+    merged_json: str  # the merge of the trial's one source (the trial's record_snapshot)
     field_keys: list[str]
     changed_fields: list[str]
     outcome_ids: list[str]  # the record's registry ids as the per-record path reports them
@@ -137,6 +138,7 @@ def _prepared(record: TrialRecord, unit: RawSource) -> PreparedTrial:
     merged, field_sources = merge([SourceSnapshot(0, ctgov_json.FORMAT, snapshot)])
     if merged != snapshot:  # one source merges to itself but for rare shapes; read back only then
         record = TrialRecord.from_snapshot(merged)
+    snapshot_json = json.dumps(snapshot)
     probe = Trial()
     _set_scalars(probe, dataclasses.replace(record, lead_sponsor=None))
     conditions, mapped = _conditions(record)
@@ -146,7 +148,8 @@ def _prepared(record: TrialRecord, unit: RawSource) -> PreparedTrial:
         origin=unit.origin[:1000],
         raw=unit.data,
         sha256=hashlib.sha256(unit.data).hexdigest(),
-        snapshot_json=json.dumps(merged),
+        snapshot_json=snapshot_json,
+        merged_json=snapshot_json if merged == snapshot else json.dumps(merged),
         field_keys=list(field_sources),
         changed_fields=sorted(key for key, value in merged.items() if value is not None),
         outcome_ids=outcome_ids,

@@ -12,9 +12,10 @@ Servers, all started here on free ports and stopped at the end:
   search page asked for in each URL (``benchmarks/datasette_urls.py`` translates the queries);
 - the portal under gunicorn as the Dockerfile runs it (2 gthread workers x 4 threads), rate
   limits off, in up to three variants (``--ours``): ``memory``, the in-memory search engine with the
-  facet cache off (``FACET_CACHE_SECONDS=0``: every request counts, as Datasette does); ``sql``,
+  facet and page caches off (``FACET_CACHE_SECONDS=0 PAGE_CACHE_SECONDS=0``: every request counts
+  and renders, as Datasette does); ``sql``,
   PostgreSQL alone (``SEARCH_ENGINE=postgresql``), cache off; ``cached``, the memory engine with
-  the facet cache on in Redis, as deployed (after the warm-up, counts are cache hits). A memory
+  the facet and page caches on in Redis, as deployed (after the warm-up, answers are cache hits). A memory
   variant is timed only once both workers have loaded their snapshot (its load time is printed).
 
 Concurrency 1: each query is requested once per server to warm up, then ``--runs`` times, the
@@ -47,8 +48,8 @@ REDIS_DB_URL = "redis://127.0.0.1:6379/11"  # a Redis database of this benchmark
 WORKERS = 2  # the Dockerfile's
 # The portal's variants: a name in the tables, and the settings that make it.
 OURS = {
-    "memory": ("ours", {"SEARCH_ENGINE": "memory", "FACET_CACHE_SECONDS": "0"}),
-    "sql": ("ours, SQL only", {"SEARCH_ENGINE": "postgresql", "FACET_CACHE_SECONDS": "0"}),
+    "memory": ("ours", {"SEARCH_ENGINE": "memory", "FACET_CACHE_SECONDS": "0", "PAGE_CACHE_SECONDS": "0"}),
+    "sql": ("ours, SQL only", {"SEARCH_ENGINE": "postgresql", "FACET_CACHE_SECONDS": "0", "PAGE_CACHE_SECONDS": "0"}),
     "cached": ("ours, cache on", {"SEARCH_ENGINE": "memory", "REDIS_URL": REDIS_DB_URL}),
 }
 SNAPSHOT_LOADED = re.compile(r"search snapshot v\d+: .* loaded in ([\d.]+) s")

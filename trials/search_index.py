@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass, field
 
 from django.db import connection, connections, router, transaction
 
@@ -24,21 +25,22 @@ from trials.models import Trial
 from trials.search import SEARCH_CONFIG
 from trials.vocab.conditions import condition_vocabulary
 
-# A trial's weighted vector, from its row and children.
+# A trial's weighted vector, from its row and children, each list in a fixed order: the same rows
+# give the same vector (positions included), so an unchanged document is not written again.
 _VECTOR = f"""
     setweight(to_tsvector('simple', coalesce((
-        SELECT string_agg(r.value, ' ') FROM trials_registryid r WHERE r.trial_id = t.id), '')
+        SELECT string_agg(r.value, ' ' ORDER BY r.id) FROM trials_registryid r WHERE r.trial_id = t.id), '')
         || ' ' || t.acronym), 'A')
  || setweight(to_tsvector('{SEARCH_CONFIG}', t.brief_title || ' ' || t.official_title || ' ' || t.acronym), 'A')
  || setweight(to_tsvector('{SEARCH_CONFIG}', coalesce((
-        SELECT string_agg(tc.source_term || ' ' || c.name || ' ' || c.search_text, ' ')
+        SELECT string_agg(tc.source_term || ' ' || c.name || ' ' || c.search_text, ' ' ORDER BY tc.position, tc.id)
         FROM trials_trialcondition tc JOIN trials_condition c ON c.id = tc.condition_id
         WHERE tc.trial_id = t.id), '')
      || ' ' || coalesce((
-        SELECT string_agg(i.name || ' ' || array_to_string(i.other_names, ' '), ' ')
+        SELECT string_agg(i.name || ' ' || array_to_string(i.other_names, ' '), ' ' ORDER BY i.position, i.id)
         FROM trials_intervention i WHERE i.trial_id = t.id), '')
      || ' ' || coalesce((
-        SELECT string_agg(DISTINCT d.name || ' ' || d.search_text, ' ')
+        SELECT string_agg(DISTINCT d.name || ' ' || d.search_text, ' ' ORDER BY d.name || ' ' || d.search_text)
         FROM trials_intervention i
         JOIN trials_intervention_drugs idr ON idr.intervention_id = i.id
         JOIN trials_drug d ON d.id = idr.drug_id
@@ -128,11 +130,11 @@ def refresh_search_index(trial_ids: Iterable[int]) -> int:
     returns how many trials' documents changed (only those are written).
 
     Inside ``deferred_refresh()`` the trials are only noted, and rebuilt together when it ends."""
+    trial_ids = list(dict.fromkeys(trial_ids))
     pending = _deferred.get()
     if pending is not None:
-        pending.update(trial_ids)
+        pending.trial_ids.update(trial_ids)
         return 0
-    trial_ids = list(dict.fromkeys(trial_ids))
     rewritten = 0
     for start in range(0, len(trial_ids), _BATCH):
         batch = trial_ids[start : start + _BATCH]
@@ -141,13 +143,28 @@ def refresh_search_index(trial_ids: Iterable[int]) -> int:
             cursor.execute(_REFRESH_SQL, [list(conditions), list(conditions.values())])
             rewritten += cursor.rowcount
     if trial_ids:
-        # After the commit, not before: a search between the two would cache old counts under the new version.
-        # Moved even when no document changed: the trials' own columns (status, phase ...) are filters too.
-        transaction.on_commit(catalogue_changed)
+        catalogue_touched()
     return rewritten
 
 
-_deferred: ContextVar[set[int] | None] = ContextVar("deferred_search_refresh", default=None)
+def catalogue_touched() -> None:
+    """Trials changed (their own columns, such as a status, are filters too): move the
+    catalogue's version on after the commit, not before, or a search between the two would
+    cache old counts under the new version."""
+    pending = _deferred.get()
+    if pending is not None:
+        pending.touched = True
+    else:
+        transaction.on_commit(catalogue_changed)
+
+
+@dataclass
+class _Pending:
+    trial_ids: set[int] = field(default_factory=set)
+    touched: bool = False
+
+
+_deferred: ContextVar[_Pending | None] = ContextVar("deferred_search_refresh", default=None)
 
 
 @contextmanager
@@ -156,13 +173,16 @@ def deferred_refresh():
     import refreshes a batch of records in two statements; end it before the batch's commit, so
     they are searchable as soon as they are visible. A trial noted in a savepoint that was then
     rolled back is rebuilt from the rows it has: the same document as before."""
-    pending: set[int] = set()
+    pending = _Pending()
     token = _deferred.set(pending)
     try:
         yield
     finally:
         _deferred.reset(token)
-    refresh_search_index(sorted(pending))
+    if pending.trial_ids:
+        refresh_search_index(sorted(pending.trial_ids))
+    elif pending.touched:
+        catalogue_touched()
 
 
 def catalogue_changed() -> None:

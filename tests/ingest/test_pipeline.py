@@ -124,7 +124,8 @@ def test_each_updated_record_of_a_batch_takes_eight_queries(import_paths, ctgov_
         counts.append(len(queries))
     # Per record: SAVEPOINT; the owners of its ids; its trial, locked; its source and the trial's
     # others; the new source; the trial's changed columns; the change log; RELEASE SAVEPOINT.
-    # Per batch, whatever its size: the outcomes, the run's counters, the search documents (two).
+    # Per batch, whatever its size: the outcomes and the run's counters (no search document is
+    # rebuilt: a new status leaves it as it was).
     assert counts[1] - counts[0] == 2 * 8
 
 

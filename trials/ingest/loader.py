@@ -26,7 +26,7 @@ from trials.ingest.records import ParseError, RawSource, RegistryId, TrialRecord
 from trials.ingest.trial_writer import DERIVED, PARTS, curated_source_values, write_trial
 from trials.models import ImportOutcome, ImportRun, SourceRecord, Trial, TrialChange
 from trials.models import RegistryId as RegistryIdRow
-from trials.search_index import refresh_search_index
+from trials.search_index import catalogue_touched, refresh_search_index
 
 log = logging.getLogger(__name__)
 Outcome = ImportOutcome.Outcome
@@ -121,6 +121,18 @@ def _load(record: TrialRecord, source: RawSource, *, format, parser_version, run
     return LoadResult(Outcome.CREATED if created else Outcome.UPDATED, trial, source_record, changed or [], warnings)
 
 
+# The record fields the trial's search document is built from (``search_index``: ids, titles,
+# conditions, interventions and their drugs, texts; facets of sponsor, sites, MeSH terms). A change
+# to any other (a status, an enrollment, a date) leaves the document as it was.
+_DOCUMENT_FIELDS = frozenset(
+    {
+        *("registry_ids", "acronym", "brief_title", "official_title", "keywords", "brief_summary"),
+        *("detailed_description", "eligibility", "conditions", "condition_meshes", "intervention_meshes"),
+        *("arms", "interventions", "lead_sponsor", "sites"),
+    }
+)
+
+
 @dataclass
 class Prefetched:
     """What the loader has read already, so that ``apply_sources`` does not read it again: the
@@ -187,8 +199,11 @@ def apply_sources(
         else {p for p, keys in {**PARTS, **DERIVED}.items() if all(old.get(k) == merged.get(k) for k in keys)}
     )
     write_trial(trial, merged_record, registry_ids, keep=curated, is_new=created, unchanged=unchanged)
-    refresh_search_index([trial.pk])
     changed = sorted(key for key in set(merged) | set(old) if merged.get(key) != old.get(key))
+    if created or force or _DOCUMENT_FIELDS.intersection(changed):
+        refresh_search_index([trial.pk])
+    else:
+        catalogue_touched()  # the same search document: building it again would cost ~3 ms of the server's CPU
     if not created and changed:
         TrialChange.objects.create(
             trial=trial,

@@ -72,7 +72,8 @@ def main() -> None:
             f"unchanged {run.unchanged:,}, failed {run.failed:,} in {wall:.1f} s = {run.total / wall:.1f} records/s"
         )
         print("  main process phases (s): " + ", ".join(f"{k} {v:.1f}" for k, v in times.seconds.items()))
-        print(f"  database size {size / 2**20:,.0f} MB ({size / max(run.created, 1) / 1024:.1f} kB a created trial)")
+        trials = Trial.objects.count()
+        print(f"  database size {size / 2**20:,.0f} MB ({size / max(trials, 1) / 1024:.1f} kB a trial)")
     if deferred:
         started = time.perf_counter()
         with connection.cursor() as cursor:

@@ -1,14 +1,15 @@
 """Bulk import of CT.gov API v2 JSON lines at registry scale (``import_trials --bulk``).
 
-Three stages, as the per-record path has, but set-based:
+The per-record path's stages, set-based, in 2 worker processes that each take a chunk of 2,000
+units end to end on their own database connection (``chunk``):
 
-- ``prepare``: in worker processes, each line is parsed by the same parser and turned into the
-  rows the per-record writer would write, vocabulary lookups included (no database);
-- ``batch``: in the main process, a batch of prepared studies gets its vocabulary row ids and
-  its own row ids, and is written with PostgreSQL ``COPY`` in one transaction together with its
-  source records, its import outcomes and its search structures (``search_index``), so an
-  interrupted load leaves whole batches or nothing of a batch;
-- ``run``: the import run around them. A study the catalogue already knows (any registry id or
-  source already there, or met earlier in the same batch) and any line that is not a single
-  API v2 study goes through the per-record path instead, which merges and keeps curators' edits.
+- ``prepare``: each line parsed by the same parser and turned into the rows the per-record
+  writer would write, vocabulary lookups included (no database);
+- ``match``: studies the catalogue already holds are picked out: counted unchanged in bulk when
+  the loader would find them so, else left to the per-record path (merge, curators' edits kept);
+- ``batch``: the new studies get their vocabulary row ids and their own ids, and are written with
+  PostgreSQL ``COPY`` in one transaction with their source records, outcomes and search
+  documents, so an interrupted load leaves whole chunks or nothing of a chunk;
+- ``run``: the import run around the workers, in the main process, which also loads what they
+  leave to the per-record path (units that are not a single API v2 study, known studies).
 """

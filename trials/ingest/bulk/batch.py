@@ -1,10 +1,10 @@
 """Write one batch of prepared studies with COPY, in one transaction with their outcomes.
 
-Studies the catalogue already knows are picked out first (``split_known``) and left to the
-per-record path. The rest get their ids up front from the tables' own sequences, are copied
-table by table (foreign keys are checked at commit: Django declares them deferrable), and have
-their search vectors and facet columns built by ``search_index`` for the whole batch before the
-commit: a batch is visible whole, indexed and counted, or not at all.
+Only studies new to the catalogue come here (``match``). They get their ids up front from the
+tables' own sequences, are copied table by table (foreign keys are checked at commit: Django
+declares them deferrable), and have their search vectors and facet columns built by
+``search_index`` for the whole batch before the commit: a batch is visible whole, indexed and
+counted, or not at all.
 
 The trial rows go to a temporary staging table first, where ``search_index`` fills in their search
 documents, and then into ``trials_trial`` in one ``INSERT ... SELECT``: each trial row is written

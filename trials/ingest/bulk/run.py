@@ -4,7 +4,7 @@ and reports what they wrote and loads what they leave to the per-record path.
 Interrupted (Ctrl-C, a crash, a lost connection): the batches committed so far stay, each whole
 with its outcomes and search structures; the batch in flight is rolled back; the run is marked
 interrupted. Importing the same files again is safe: what a committed batch holds is known to
-the catalogue by then and goes through the per-record path, as ``unchanged``.
+the catalogue by then and is counted ``unchanged`` (``match.find_unchanged``).
 """
 
 from __future__ import annotations

@@ -1,0 +1,51 @@
+"""Time one ``import_trials`` run and split its cost: the command's CPU and its PostgreSQL backend's.
+
+On a shared machine the wall time mostly measures the other work (each query waits for a CPU);
+the two CPU figures do not, and their sum is close to the wall time on an idle machine, where the
+command and its backend take turns. The backend must run on this machine (its /proc is read).
+
+    DATABASE_URL=postgres://... .venv/bin/python benchmarks/import_cpu.py FILE [import_trials options]
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+
+
+def backend_cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def main() -> None:
+    started = time.perf_counter()
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    backend_before = backend_cpu_seconds(pid)
+    call_command("import_trials", *sys.argv[1:])
+    backend = backend_cpu_seconds(pid) - backend_before
+    wall = time.perf_counter() - started
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    command = usage.ru_utime + usage.ru_stime
+    print(
+        f"wall {wall:.1f} s; command CPU {command:.1f} s; PostgreSQL backend CPU {backend:.1f} s; "
+        f"sum {command + backend:.1f} s; load average {os.getloadavg()[0]:.1f}; peak RSS {usage.ru_maxrss // 1024} MB"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -7,11 +7,13 @@ search vector, search results, source records and import outcomes.
 """
 
 import gzip
+import json
 import re
 from itertools import islice
 from pathlib import Path
 
 import pytest
+from django.db.models import OuterRef
 
 from tests.conftest import SHARED_DATA
 from trials.ingest.bulk.run import bulk_import
@@ -19,6 +21,7 @@ from trials.ingest.pipeline import import_units, start_run
 from trials.ingest.readers import read_paths
 from trials.models import (
     Arm,
+    Condition,
     Contact,
     ImportOutcome,
     ImportRun,
@@ -33,6 +36,7 @@ from trials.models import (
 )
 from trials.search import search_trials
 from trials.trial_json import trial_json, trial_queryset
+from trials.vocab.keys import name_key
 
 SHARED = SHARED_DATA / "ctgov" / "ctgov_api_v2_studies.jsonl.gz"
 DEMO = Path(__file__).resolve().parents[2] / "data" / "demo" / "ctgov_demo_studies.jsonl.gz"
@@ -85,7 +89,7 @@ def _catalogue() -> dict:
         "facet_intervention_types",
         "facet_countries",
         "search_vector",
-        nct=RegistryId.objects.filter(trial=OuterRefTrial(), scheme="NCT").values("value")[:1],
+        nct=RegistryId.objects.filter(trial=OuterRef("pk"), scheme="NCT").values("value")[:1],
     )
     return {
         "trials": trials,
@@ -115,12 +119,6 @@ def _lexemes(vector: str) -> dict[str, list[str]]:
     for lexeme, positions in re.findall(r"'((?:[^']|'')*)'(?::(\S+))?", vector):
         found[lexeme] = sorted(p.lstrip("0123456789") or "D" for p in positions.split(",")) if positions else []
     return found
-
-
-def OuterRefTrial():
-    from django.db.models import OuterRef
-
-    return OuterRef("pk")
 
 
 def _nct(trial: Trial) -> str:
@@ -241,3 +239,19 @@ def test_a_load_stopped_inside_a_batch_leaves_nothing_of_that_batch(studies, mon
     for model in (SourceRecord, ImportOutcome):
         assert model.objects.count() == 40
     assert Site.objects.count() == Site.objects.filter(trial__in=Trial.objects.all()).count()
+
+
+def test_a_curators_condition_mapping_is_followed_as_the_per_record_path_follows_it(studies):
+    with gzip.open(SHARED) as lines:
+        term = json.loads(next(lines))["protocolSection"]["conditionsModule"]["conditions"][0]
+    curated = Condition.objects.create(
+        name="Curated wording", key="curated wording", mapped_by_curator=True, aliases=[name_key(term)[:500]]
+    )
+    _bulk(studies)
+    bulk = _catalogue()
+    assert TrialCondition.objects.filter(condition=curated, source_term=term).exists()
+    _clear_catalogue()
+    _per_record(studies)
+    per_record = _catalogue()
+    assert bulk["trials"] == per_record["trials"]
+    assert bulk["stored"] == per_record["stored"]

@@ -20,7 +20,7 @@ from django.db import DatabaseError, connection
 
 from trials.ingest.bulk.batch import PhaseTimes, write_batch
 from trials.ingest.bulk.match import find_unchanged, split_known
-from trials.ingest.bulk.prepare import Fallback, PreparedTrial, prepare, set_curated_conditions
+from trials.ingest.bulk.prepare import Fallback, PreparedTrial, prepare, set_curated_conditions, with_rows
 from trials.ingest.bulk.vocab_ids import VocabularyIds
 from trials.ingest.pipeline import RecordReport
 from trials.ingest.readers import Unreadable
@@ -89,14 +89,16 @@ def _load_chunk(units: list) -> ChunkResult:
     times = PhaseTimes()
     started = time.perf_counter()
     prepared = [prepare(unit) for unit in units]
-    times.add("prepare (parse, rows, vocabulary lookups)", started)
+    times.add("parse", started)
     trials = [item for item in prepared if isinstance(item, PreparedTrial)]
     failed = [item for item in prepared if isinstance(item, RecordReport)]
     for _ in range(_ATTEMPTS):
         started = time.perf_counter()
         new, known = split_known(trials)
         unchanged, known = find_unchanged(known)
-        times.add("match", started)
+        started = times.add("match", started)
+        new = [with_rows(t) for t in new]
+        times.add("rows of the new studies (vocabulary lookups)", started)
         try:
             reports = write_batch(new, failed, unchanged, run_id=_worker.run_id, vocab=_worker.vocab, times=times)
         except DatabaseError as exc:  # rolled back: e.g. a study of the batch was created meanwhile

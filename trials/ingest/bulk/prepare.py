@@ -60,7 +60,8 @@ class ConditionRef:
 
 @dataclass
 class PreparedTrial:
-    """One study ready to COPY: every row of it, ids to be filled in by the main process."""
+    """One study: what tells whether the catalogue knows it, then (``with_rows``) every row of it
+    ready to COPY, vocabulary rows named by key."""
 
     origin: str
     raw: bytes
@@ -71,19 +72,23 @@ class PreparedTrial:
     changed_fields: list[str]
     outcome_ids: list[str]  # the record's registry ids as the per-record path reports them
     unique_ids: list[tuple[str, str]]  # (scheme, value) naming one trial: who else may hold them
-    trial: tuple  # TRIAL_COLUMNS values
-    sponsor: tuple[str, str] | None
-    collaborators: list[tuple[str, str]]
-    registry_ids: list[tuple[str, str, str]]
-    conditions: list[tuple[str, ConditionRef]]
-    mesh_terms: list[tuple]
-    arms: list[tuple]
-    interventions: list[tuple]  # (type, name, description, other_names, position, is_placebo)
-    intervention_drugs: list[list[ResolvedDrug]]
-    arm_links: list[tuple[int, int]]  # (intervention index, arm index)
-    outcomes: list[tuple]
-    contacts: list[tuple]  # trial-level: (kind, name, role, phone, email, affiliation, position)
-    sites: list[tuple]
+    record: TrialRecord  # the merged record, for ``with_rows``
+    # The rows, built by ``with_rows`` once the study is known to be new.
+    trial: tuple | None = None  # TRIAL_COLUMNS values
+    sponsor: tuple[str, str] | None = None
+    collaborators: list[tuple[str, str]] = field(default_factory=list)
+    registry_ids: list[tuple[str, str, str]] = field(default_factory=list)
+    conditions: list[tuple[str, ConditionRef]] = field(default_factory=list)
+    mesh_terms: list[tuple] = field(default_factory=list)
+    arms: list[tuple] = field(default_factory=list)
+    interventions: list[tuple] = field(
+        default_factory=list
+    )  # (type, name, description, other_names, position, placebo)
+    intervention_drugs: list[list[ResolvedDrug]] = field(default_factory=list)
+    arm_links: list[tuple[int, int]] = field(default_factory=list)  # (intervention index, arm index)
+    outcomes: list[tuple] = field(default_factory=list)
+    contacts: list[tuple] = field(default_factory=list)  # trial-level: (kind, name, role, phone, email, ...)
+    sites: list[tuple] = field(default_factory=list)
     site_contacts: list[list[tuple]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -96,7 +101,8 @@ class Fallback:
 
 
 def prepare(unit: RawSource | Unreadable) -> PreparedTrial | RecordReport | Fallback:
-    """What one unit becomes: a prepared trial, a failed outcome, or a unit for the per-record path."""
+    """What one unit becomes: a parsed study (rows not yet built), a failed outcome, or a unit for
+    the per-record path."""
     if isinstance(unit, Unreadable) or not _detected(unit):
         return Fallback(unit)
     try:
@@ -139,11 +145,6 @@ def _prepared(record: TrialRecord, unit: RawSource) -> PreparedTrial:
     if merged != snapshot:  # one source merges to itself but for rare shapes; read back only then
         record = TrialRecord.from_snapshot(merged)
     snapshot_json = json.dumps(snapshot)
-    probe = Trial()
-    _set_scalars(probe, dataclasses.replace(record, lead_sponsor=None))
-    conditions, mapped = _conditions(record)
-    interventions, drugs = _interventions(record)
-    sites, site_contacts = _sites(record)
     return PreparedTrial(
         origin=unit.origin[:1000],
         raw=unit.data,
@@ -154,28 +155,37 @@ def _prepared(record: TrialRecord, unit: RawSource) -> PreparedTrial:
         changed_fields=sorted(key for key, value in merged.items() if value is not None),
         outcome_ids=outcome_ids,
         unique_ids=sorted({(rid.scheme, rid.value) for rid in record.registry_ids if _is_unique(rid.scheme)}),
-        trial=tuple(_column_value(probe, name) for name in _TRIAL_ATTNAMES),
-        sponsor=_org_key(record.lead_sponsor) if record.lead_sponsor else None,
-        collaborators=list(dict.fromkeys(_org_key(org) for org in record.collaborators)),
-        registry_ids=list(dict.fromkeys((rid.scheme, rid.value, rid.issuer[:500]) for rid in record.registry_ids)),
-        conditions=conditions,
-        mesh_terms=[(branch.value, m.mesh_id, m.term[:300], m.is_ancestor) for branch, m in mesh_terms(record, mapped)],
-        arms=[(a.label[:500], a.type or "", a.description, i) for i, a in enumerate(record.arms)],
-        interventions=interventions,
-        intervention_drugs=drugs,
-        arm_links=[(j, i) for i, j in sorted(record.arm_intervention_links())],
-        outcomes=[(o.kind, o.measure, o.description, o.time_frame, i) for i, o in enumerate(record.outcomes)],
-        contacts=[
-            _contact(kind, c, i)
-            for kind, persons in (
-                (Contact.Kind.CENTRAL, record.central_contacts),
-                (Contact.Kind.OFFICIAL, record.officials),
-            )
-            for i, c in enumerate(persons)
-        ],
-        sites=sites,
-        site_contacts=site_contacts,
+        record=record,
     )
+
+
+def with_rows(t: PreparedTrial) -> PreparedTrial:
+    """``t`` with its rows, as ``trial_writer.write_trial`` writes them for a new trial."""
+    if t.trial is not None:
+        return t
+    record = t.record
+    probe = Trial()
+    _set_scalars(probe, dataclasses.replace(record, lead_sponsor=None))
+    t.trial = tuple(_column_value(probe, name) for name in _TRIAL_ATTNAMES)
+    t.sponsor = _org_key(record.lead_sponsor) if record.lead_sponsor else None
+    t.collaborators = list(dict.fromkeys(_org_key(org) for org in record.collaborators))
+    t.registry_ids = list(dict.fromkeys((rid.scheme, rid.value, rid.issuer[:500]) for rid in record.registry_ids))
+    t.conditions, mapped = _conditions(record)
+    t.mesh_terms = [(branch.value, m.mesh_id, m.term[:300], m.is_ancestor) for branch, m in mesh_terms(record, mapped)]
+    t.arms = [(a.label[:500], a.type or "", a.description, i) for i, a in enumerate(record.arms)]
+    t.interventions, t.intervention_drugs = _interventions(record)
+    t.arm_links = [(j, i) for i, j in sorted(record.arm_intervention_links())]
+    t.outcomes = [(o.kind, o.measure, o.description, o.time_frame, i) for i, o in enumerate(record.outcomes)]
+    t.contacts = [
+        _contact(kind, c, i)
+        for kind, persons in (
+            (Contact.Kind.CENTRAL, record.central_contacts),
+            (Contact.Kind.OFFICIAL, record.officials),
+        )
+        for i, c in enumerate(persons)
+    ]
+    t.sites, t.site_contacts = _sites(record)
+    return t
 
 
 def _is_unique(scheme: str) -> bool:

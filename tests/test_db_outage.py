@@ -9,6 +9,7 @@ real PostgreSQL restart under gunicorn.
 
 import contextlib
 import logging
+import re
 import socket
 
 import psycopg
@@ -121,9 +122,9 @@ def test_refused_database_gives_503_then_recovers_without_restart(client, one_tr
         for url in PAGES:
             assert get(client, url).status_code == 200, url
     assert {"scheme": "NCT", "value": NCT_ID} in client.get(f"/api/trials/{NCT_ID}/").json()["registry_ids"]
-    assert [r.getMessage() for r in caplog.records] == [
-        f"Database available again after 0 s ({len(PAGES)} requests answered 503)"
-    ]
+    # The outage's length depends on how busy the machine is: any number of seconds.
+    [message] = [r.getMessage() for r in caplog.records]
+    assert re.fullmatch(rf"Database available again after \d+ s \({len(PAGES)} requests answered 503\)", message)
 
 
 @pytest.mark.django_db(transaction=True)

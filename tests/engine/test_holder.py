@@ -55,3 +55,14 @@ def _wait_for_the_loader() -> None:
 
 def _cache_keys():
     return [key.split(":", 2)[-1] if key.count(":") > 2 else key for key in getattr(cache, "_cache", {})]
+
+
+def test_long_number_lists_parse_a_window_at_a_time():
+    import numpy as np
+
+    from trials.engine.snapshot import _numbers
+
+    text = " ".join(str(i) for i in range(100_000))
+    assert (_numbers(text, np.int64, window=1000) == np.arange(100_000)).all()
+    assert _numbers("1.5 -2.25 3", np.float64, window=4).tolist() == [1.5, -2.25, 3.0]
+    assert _numbers("", np.int64).size == 0 and _numbers(None, np.float64).size == 0

@@ -134,19 +134,18 @@ def load(alias: str) -> Snapshot:
 
 
 def _sites(cursor, ids: np.ndarray) -> Sites:
-    cursor.execute(
-        "SELECT string_agg(trial_id::text, ' ' ORDER BY latitude, id), string_agg(latitude::text, ' ' ORDER BY "
-        "latitude, id), string_agg(longitude::text, ' ' ORDER BY latitude, id) FROM trials_site "
-        "WHERE latitude IS NOT NULL AND longitude IS NOT NULL"
-    )
-    trial_ids, latitudes, longitudes = cursor.fetchone()
-    rows = np.searchsorted(ids, _ints(trial_ids)).astype(np.int32)
-    return Sites(rows, _floats(latitudes), _floats(longitudes))
+    """One column at a time (each a long text), so that only one is in memory at once. A double is
+    written in the shortest form that reads back exactly (extra_float_digits 1, the default)."""
 
+    def column(expression: str, dtype) -> np.ndarray:
+        cursor.execute(
+            f"SELECT string_agg({expression}::text, ' ' ORDER BY latitude, id) FROM trials_site "
+            "WHERE latitude IS NOT NULL AND longitude IS NOT NULL"
+        )
+        return _numbers(cursor.fetchone()[0], dtype)
 
-def _floats(text: str | None) -> np.ndarray:
-    """PostgreSQL writes a double in the shortest form that reads back exactly (extra_float_digits 1)."""
-    return np.array(text.split(), dtype=np.float64) if text else np.zeros(0, dtype=np.float64)
+    rows = np.searchsorted(ids, column("trial_id", np.int64)).astype(np.int32)
+    return Sites(rows, column("latitude", np.float64), column("longitude", np.float64))
 
 
 def _int_column(cursor, sql: str) -> np.ndarray:
@@ -156,7 +155,20 @@ def _int_column(cursor, sql: str) -> np.ndarray:
 
 
 def _ints(text: str | None) -> np.ndarray:
-    return np.array(text.split(), dtype=np.int64) if text else np.zeros(0, dtype=np.int64)
+    return _numbers(text, np.int64)
+
+
+def _numbers(text: str | None, dtype, window: int = 4_000_000) -> np.ndarray:
+    """Space-separated numbers, parsed a few MB at a time: splitting millions of them at once
+    would hold a Python object for each (about 1 GB at 600,000 trials) for a moment."""
+    if not text:
+        return np.zeros(0, dtype=dtype)
+    parts, start = [], 0
+    while start < len(text):
+        stop = len(text) if start + window >= len(text) else text.rindex(" ", start, start + window) + 1
+        parts.append(np.array(text[start:stop].split(), dtype=dtype))
+        start = stop
+    return np.concatenate(parts)
 
 
 def _multi(cursor, column: str, ids: np.ndarray) -> MultiColumn:

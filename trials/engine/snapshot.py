@@ -165,7 +165,9 @@ def _numbers(text: str | None, dtype, window: int = 4_000_000) -> np.ndarray:
         return np.zeros(0, dtype=dtype)
     parts, start = [], 0
     while start < len(text):
-        stop = len(text) if start + window >= len(text) else text.rindex(" ", start, start + window) + 1
+        stop = len(text) if start + window >= len(text) else text.rfind(" ", start, start + window) + 1
+        if stop <= start:  # one number longer than the window: up to the next space
+            stop = text.find(" ", start + window) + 1 or len(text)
         parts.append(np.array(text[start:stop].split(), dtype=dtype))
         start = stop
     return np.concatenate(parts)

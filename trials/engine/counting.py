@@ -40,16 +40,26 @@ class Search:
         return self._residual_mask()
 
     def matching(self, excluded: str = "") -> np.ndarray:
-        """Row mask of the trials matching every selection except ``excluded``'s."""
+        """Row mask of the trials matching every selection except ``excluded``'s (the snapshot's
+        shared, read-only ``every_row`` when nothing else is selected)."""
+        others = [own for name, own in self._masks.items() if name != excluded]
+        if self._residual is None and not others:
+            return self.snapshot.every_row
         mask = self._residual.copy() if self._residual is not None else np.ones(self.snapshot.size, dtype=bool)
-        for name, own in self._masks.items():
-            if name != excluded:
-                mask &= own
+        for own in others:
+            mask &= own
         return mask
 
     def counts(self, name: str, mask: np.ndarray) -> tuple[list[str], np.ndarray]:
         """One dimension's values (in SQL's order of their text) and how many matching trials
-        have each."""
+        have each; over every row, counted once per snapshot (the empty search, a deep page)."""
+        if mask is self.snapshot.every_row:
+            if name not in self.snapshot.counted:
+                self.snapshot.counted[name] = self._count(name, mask)
+            return self.snapshot.counted[name]
+        return self._count(name, mask)
+
+    def _count(self, name: str, mask: np.ndarray) -> tuple[list[str], np.ndarray]:
         if name in MULTI:
             column = self.snapshot.multi[name]
             return column.values, np.bincount(column.codes[mask[column.rows]], minlength=len(column.values))

@@ -12,7 +12,7 @@ At 600,000 trials this is about 150 MB and reads in a few seconds (``benchmarks/
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from django.db import connections, transaction
@@ -91,6 +91,11 @@ class Snapshot:
     single: dict[str, SingleColumn]
     orders: dict[str, np.ndarray]  # sort name -> int32 row permutation
     sites: Sites
+    counted: dict = field(default_factory=dict, repr=False)  # dimension -> counts over every row
+
+    def __post_init__(self):
+        self.every_row = np.ones(len(self.ids), dtype=bool)
+        self.every_row.flags.writeable = False  # shared by every search that selects nothing
 
     @property
     def size(self) -> int:

@@ -209,6 +209,10 @@ def count_results(queries: list[Query], servers: list[Server]) -> None:
         for server in servers:
             if server.name == "Datasette":
                 data = requests.get(server.base + query.theirs.replace("/trials?", "/trials.json?"), timeout=600).json()
+                if "filtered_table_rows_count" not in data:  # an error page: say so, keep timing the rest
+                    query.counts[server.name] = "error"
+                    query.notes.append(f"Datasette answered: {str(data.get('error', data))[:200]}")
+                    continue
                 query.counts[server.name] = data["filtered_table_rows_count"]
                 if data.get("facets_timed_out"):
                     query.notes.append(f"Datasette facets timed out: {', '.join(data['facets_timed_out'])}")

@@ -39,6 +39,7 @@ def test_background_load_answers_with_postgresql_until_it_is_in_place(search_cat
     assert any(key.startswith(f"facets:{version}:") for key in _cache_keys())
     # A newer version: PostgreSQL again, and a new load.
     assert engine(TrialFilterSet({}), version + 1) is None
+    _wait_for_the_loader()
 
 
 def test_an_engine_set_to_postgresql_never_loads(search_catalogue, settings):

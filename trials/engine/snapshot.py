@@ -7,7 +7,7 @@ entries are grouped by value (``starts``), so the trials having a value are one 
 single-valued column is one small integer code per row (-1: none). Sort orders are row
 permutations in the page's order (``last_update`` newest first, missing dates last, then id).
 
-At 600,000 trials (4.4 million sites) this is 191 MB, read in about 42 s (``benchmarks/README.md``).
+At 600,000 trials (4.3 million sites with coordinates) this is 191 MB, read in about 42 s (``benchmarks/README.md``).
 """
 
 from __future__ import annotations

@@ -123,15 +123,24 @@ def distance_km(origin: Point):
     return Value(2 * EARTH_RADIUS_KM) * ASin(Sqrt(Least(chord, Value(1.0))), output_field=FloatField())
 
 
-def sites_within(sites: QuerySet, origin: Point, radius_km: float) -> QuerySet:
-    """Sites within ``radius_km`` of ``origin``, annotated with ``distance``; the bounding box
-    first, so the coordinates index does the narrowing and the formula runs on few rows."""
+def bounding_box(origin: Point, radius_km: float) -> tuple[float, float, float | None, float | None]:
+    """South, north, west, east (inclusive) of a box around the circle; west and east are None
+    when the box crosses the antimeridian or covers the whole circle of latitude (left open)."""
     dlat = math.degrees(radius_km / EARTH_RADIUS_KM)
-    sites = sites.filter(latitude__gte=origin.latitude - dlat, latitude__lte=origin.latitude + dlat)
+    south, north = origin.latitude - dlat, origin.latitude + dlat
     cos_lat = math.cos(math.radians(origin.latitude))
     if cos_lat > 1e-6:
         dlon = math.degrees(radius_km / (EARTH_RADIUS_KM * cos_lat))
-        # A box that crosses the antimeridian or covers the whole circle of latitude is left open.
         if dlon < 180 and origin.longitude - dlon >= -180 and origin.longitude + dlon <= 180:
-            sites = sites.filter(longitude__gte=origin.longitude - dlon, longitude__lte=origin.longitude + dlon)
+            return south, north, origin.longitude - dlon, origin.longitude + dlon
+    return south, north, None, None
+
+
+def sites_within(sites: QuerySet, origin: Point, radius_km: float) -> QuerySet:
+    """Sites within ``radius_km`` of ``origin``, annotated with ``distance``; the bounding box
+    first, so the coordinates index does the narrowing and the formula runs on few rows."""
+    south, north, west, east = bounding_box(origin, radius_km)
+    sites = sites.filter(latitude__gte=south, latitude__lte=north)
+    if west is not None:
+        sites = sites.filter(longitude__gte=west, longitude__lte=east)
     return sites.annotate(distance=distance_km(origin)).filter(distance__lte=radius_km)

@@ -3,8 +3,8 @@
 A search's selections on facet dimensions become boolean row masks (a value's trials are one
 slice of its column's entries), and so does ``near`` (the sites within the radius, by the same
 bounding box and haversine formula as ``trials.near``); the search words are asked of PostgreSQL
-once as the set of matching trial ids. A dimension's counts then
-apply every selection but its own, as in SQL, with one ``bincount`` over its entries.
+once as the set of matching trial ids. A dimension's counts then apply every selection but its
+own, as in SQL, with one ``bincount`` over its entries.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import numpy as np
 from trials.engine.snapshot import MULTI, SINGLE, Snapshot
 from trials.filters import ACCEPTED_SEXES, TrialFilterSet, url_value
 from trials.models import Trial
-from trials.near import EARTH_RADIUS_KM
+from trials.near import EARTH_RADIUS_KM, bounding_box
 from trials.search import search_trials
 
 IN_MEMORY = frozenset(MULTI) | frozenset(SINGLE)
@@ -122,17 +122,14 @@ class Search:
         """Indexes of the sites within the radius and their distances: ``trials.near.sites_within``."""
         origin, radius = self.filterset.origin, self.filterset.radius
         sites = self.snapshot.sites
-        dlat = math.degrees(radius / EARTH_RADIUS_KM)
-        start = np.searchsorted(sites.latitude, origin.latitude - dlat, side="left")  # latitude >= south
-        stop = np.searchsorted(sites.latitude, origin.latitude + dlat, side="right")  # latitude <= north
+        south, north, west, east = bounding_box(origin, radius)
+        start = np.searchsorted(sites.latitude, south, side="left")  # latitude >= south
+        stop = np.searchsorted(sites.latitude, north, side="right")  # latitude <= north
         candidates = np.arange(start, stop)
         latitude, longitude = sites.latitude[candidates], sites.longitude[candidates]
-        cos_lat = math.cos(math.radians(origin.latitude))
-        if cos_lat > 1e-6:
-            dlon = math.degrees(radius / (EARTH_RADIUS_KM * cos_lat))
-            if dlon < 180 and origin.longitude - dlon >= -180 and origin.longitude + dlon <= 180:
-                inside = (longitude >= origin.longitude - dlon) & (longitude <= origin.longitude + dlon)
-                candidates, latitude, longitude = candidates[inside], latitude[inside], longitude[inside]
+        if west is not None:
+            inside = (longitude >= west) & (longitude <= east)
+            candidates, latitude, longitude = candidates[inside], latitude[inside], longitude[inside]
         half_dlat = np.radians(latitude - origin.latitude) / 2
         half_dlon = np.radians(longitude - origin.longitude) / 2
         chord = np.sin(half_dlat) ** 2 + math.cos(math.radians(origin.latitude)) * np.cos(np.radians(latitude)) * (
@@ -145,7 +142,7 @@ class Search:
     def _in_memory(self) -> dict[str, list[str]]:
         values = {}
         for name, selected in self.filterset.values.items():
-            if name in IN_MEMORY and not (name == "age" and any(isinstance(v, float) for v in selected)):
+            if name in IN_MEMORY:  # an age in years never gets here (trials.engine declines the search)
                 values[name] = [url_value(v) for v in selected]
         return values
 
@@ -166,8 +163,8 @@ class Search:
         return wanted[column.codes + 1]
 
     def _residual_mask(self) -> np.ndarray | None:
-        """``near`` and the search words: the trials with a site within the radius, and those
-        matching the words, asked of PostgreSQL as one set of ids."""
+        """``near`` and the search words: the trials with a site within the radius (from the
+        snapshot's sites), and those matching the words (asked of PostgreSQL as one set of ids)."""
         mask = None
         if self.filterset.origin is not None:
             mask = np.zeros(self.snapshot.size, dtype=bool)

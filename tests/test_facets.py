@@ -13,6 +13,7 @@ from trials.facets import count_facets, search_url
 from trials.filters import TrialFilterSet
 from trials.models import Trial
 from trials.search_index import refresh_search_index
+from trials.search_query import _websearch, websearch
 
 pytestmark = pytest.mark.django_db
 
@@ -116,13 +117,19 @@ def test_in_memory_counts_need_no_counting_query(search_catalogue, settings):
     settings.SEARCH_ENGINE = "memory"
     facets("")  # loads the snapshot of this version
     for query in ["", "phase=PHASE1", "phase=PHASE1&country=CN&country=US", "q=cancer&phase=PHASE1"]:
+        websearch("cancer")  # what PostgreSQL makes of the words: asked once per process and text
         with CaptureQueriesContext(connection) as queries:
             facets(query)
         counting = [q["sql"] for q in queries if "unnest" in q["sql"] or "UNION ALL" in q["sql"]]
         assert counting == [], query
-    # The words are the one thing asked of PostgreSQL: the matching trials' ids, once.
-    words = [q["sql"] for q in queries if "@@" in q["sql"]]
-    assert len(words) == 1 and words[0].startswith('SELECT "trials_trial"."id"')
+    # The words are matched in memory too: PostgreSQL is asked only what it makes of them (once
+    # per process and text) and, for a phrase, which of the trials with its words hold it.
+    assert [q["sql"] for q in queries if "@@" in q["sql"] or "tsquery" in q["sql"]] == []
+    _websearch.cache_clear()
+    with CaptureQueriesContext(connection) as queries:
+        facets('q="small cell"')
+    words = [q["sql"] for q in queries if "@@" in q["sql"] or "tsquery" in q["sql"]]
+    assert len(words) == 2 and "websearch_to_tsquery" in words[0] and "id = ANY" in words[1]
 
 
 def test_counts_are_cached_until_the_catalogue_changes(search_catalogue, django_capture_on_commit_callbacks):

@@ -53,3 +53,16 @@ def test_ranking_is_stable_for_equal_ranks(catalogue):
     # Ordering ends on id, so trials with equal rank never shuffle between pages.
     assert first == second
     assert len(first) == len(set(first)) > 1
+
+
+def test_relevance_is_the_best_place_of_each_word(catalogue):
+    """A word in a title (A) outranks it in a condition or drug (B), a summary (C), a description
+    (D); each word adds its own; equal scores go to the newest update."""
+    from trials.search import rank
+
+    ranked = search_trials(Trial.objects.all(), "cluster headache").annotate(score=rank("cluster headache"))
+    scores = list(ranked.values_list("score", flat=True))
+    assert scores == sorted(scores, reverse=True)
+    assert scores[0] == 20  # both words in the title of the first
+    title_only = search_trials(Trial.objects.all(), "glioma").annotate(score=rank("glioma"))
+    assert list(title_only.values_list("score", flat=True)) == [10]

@@ -1,7 +1,7 @@
 """The search engine behind facet counts and result pages: one small interface, two engines.
 
 ``engine(filterset)`` gives a ``Search`` over the in-memory snapshot of the catalogue (facet
-columns, sort orders, site coordinates; the search words are asked of PostgreSQL)
+columns, sort orders, site coordinates, the search vectors' postings)
 (``trials.engine.counting``) when it can answer this search, or None; callers then run the
 PostgreSQL queries, which are always correct (the fallback, and the reference the tests compare
 with). It answers when settings.SEARCH_ENGINE is "memory", the snapshot is of the catalogue's
@@ -27,6 +27,7 @@ from trials.engine.counting import Search
 from trials.engine.snapshot import Snapshot, load
 from trials.filters import TrialFilterSet
 from trials.models import Trial
+from trials.search_query import UnreadableQuery, websearch
 
 log = logging.getLogger(__name__)
 
@@ -103,5 +104,13 @@ def forget() -> None:
 
 def _supported(filterset: TrialFilterSet) -> bool:
     # An age in years is asked of PostgreSQL, yet the age facet must count without its own
-    # selection: such a search stays on PostgreSQL whole.
-    return not any(isinstance(value, float) for value in filterset.selected("age"))
+    # selection: such a search stays on PostgreSQL whole. So does a query whose tsquery
+    # ``trials.search_query`` cannot read (websearch_to_tsquery makes none such).
+    if any(isinstance(value, float) for value in filterset.selected("age")):
+        return False
+    if filterset.text:
+        try:
+            websearch(filterset.text)
+        except UnreadableQuery:
+            return False
+    return True

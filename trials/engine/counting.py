@@ -1,10 +1,11 @@
 """Facet counts and result pages over a ``Snapshot``, the same numbers ``trials.facets`` counts in SQL.
 
 A search's selections on facet dimensions become boolean row masks (a value's trials are one
-slice of its column's entries), and so does ``near`` (the sites within the radius, by the same
-bounding box and haversine formula as ``trials.near``); the search words are asked of PostgreSQL
-once as the set of matching trial ids. A dimension's counts then apply every selection but its
-own, as in SQL, with one ``bincount`` over its entries.
+slice of its column's entries), and so do ``near`` (the sites within the radius, by the same
+bounding box and haversine formula as ``trials.near``) and the search words (the query PostgreSQL
+makes of them, evaluated over the snapshot's postings, ``trials.engine.text``; a phrase's
+positions are asked of PostgreSQL for the trials holding all its words). A dimension's counts
+then apply every selection but its own, as in SQL, with one ``bincount`` over its entries.
 """
 
 from __future__ import annotations
@@ -14,12 +15,12 @@ from collections.abc import Iterable
 from functools import cached_property
 
 import numpy as np
+from django.db import connections
 
 from trials.engine.snapshot import MULTI, SINGLE, Snapshot
 from trials.filters import ACCEPTED_SEXES, TrialFilterSet, url_value
-from trials.models import Trial
 from trials.near import EARTH_RADIUS_KM, bounding_box
-from trials.search import search_trials
+from trials.search_query import Node, to_text, websearch
 
 IN_MEMORY = frozenset(MULTI) | frozenset(SINGLE)
 
@@ -96,9 +97,20 @@ class Search:
         return [(values[code], int(counts[code]), code in chosen) for code in [*pinned, *rest.tolist()]]
 
     def page(self, sort: str, offset: int, limit: int) -> list[int]:
-        """Trial ids of one page in ``sort`` order (a sort of ``SORTS``, or ``distance``: the
-        nearest site first, then id, as ``trials.search_results.ordered``)."""
+        """Trial ids of one page in ``sort`` order (a sort of ``SORTS``; ``distance``: the
+        nearest site first, then id, as ``trials.search_results.ordered``; ``relevance``: the
+        score of ``trials.search_query``, then the newest update, as ``trials.search``)."""
         mask = self.matching()
+        if sort == "relevance":
+            rows = np.flatnonzero(mask)
+            scores = self.snapshot.text.scores(self._query.words)[rows].astype(np.int64)
+            key = (scores.max(initial=0) - scores) * self.snapshot.size + self.snapshot.update_rank[rows]
+            end = min(offset + limit, len(rows))
+            if end <= offset:
+                return []
+            first = np.argpartition(key, end - 1)[:end] if end < len(rows) else np.arange(len(rows))
+            first = first[np.argsort(key[first])][offset:end]
+            return self.snapshot.ids[rows[first]].tolist()
         if sort == "distance":
             rows, nearest = self._nearest
             rows, nearest = rows[mask[rows]], nearest[mask[rows]]
@@ -170,8 +182,19 @@ class Search:
             mask = np.zeros(self.snapshot.size, dtype=bool)
             mask[self._nearest[0]] = True
         if self.filterset.text:
-            ids = list(search_trials(Trial.objects.all(), self.filterset.text).order_by().values_list("id", flat=True))
-            words = np.zeros(self.snapshot.size, dtype=bool)
-            words[self.snapshot.rows_of(ids)] = True
+            words = self.snapshot.text.matching(self._query.tree, self._phrase_rows)
             mask = words if mask is None else mask & words
         return mask
+
+    @cached_property
+    def _query(self):
+        return websearch(self.filterset.text)
+
+    def _phrase_rows(self, phrase: Node, candidates: np.ndarray) -> np.ndarray:
+        """Those of the candidate rows whose vector holds ``phrase`` (positions: PostgreSQL)."""
+        with connections[self.snapshot.alias].cursor() as cursor:
+            cursor.execute(
+                "SELECT id FROM trials_trial WHERE id = ANY(%s) AND search_vector @@ %s::tsquery",
+                [self.snapshot.ids[candidates].tolist(), to_text(phrase)],
+            )
+            return self.snapshot.rows_of([row[0] for row in cursor.fetchall()])

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from django.db import connections, transaction
 
+from trials.engine.text import TextIndex, load_text
 from trials.search_index import VERSION_SEQUENCE
 
 # Facet dimension -> Trial column, as trials.facets counts them.
@@ -91,11 +92,15 @@ class Snapshot:
     single: dict[str, SingleColumn]
     orders: dict[str, np.ndarray]  # sort name -> int32 row permutation
     sites: Sites
+    text: TextIndex  # the search vectors' postings
     counted: dict = field(default_factory=dict, repr=False)  # dimension -> counts over every row
 
     def __post_init__(self):
         self.every_row = np.ones(len(self.ids), dtype=bool)
         self.every_row.flags.writeable = False  # shared by every search that selects nothing
+        # Row -> its place in the newest-update order: relevance's tie-break.
+        self.update_rank = np.empty(len(self.ids), dtype=np.int32)
+        self.update_rank[self.orders["last_update"]] = np.arange(len(self.ids), dtype=np.int32)
 
     @property
     def size(self) -> int:
@@ -113,7 +118,7 @@ class Snapshot:
         arrays = [self.ids, *self.orders.values(), *(c.codes for c in self.single.values())]
         arrays += [self.sites.rows, self.sites.latitude, self.sites.longitude]
         arrays += [a for c in self.multi.values() for a in (c.codes, c.rows, c.starts)]
-        return sum(a.nbytes for a in arrays)
+        return sum(a.nbytes for a in arrays) + self.update_rank.nbytes + self.text.nbytes()
 
 
 def load(alias: str) -> Snapshot:
@@ -135,7 +140,10 @@ def load(alias: str) -> Snapshot:
             for name, order in SORTS.items()
         }
         sites = _sites(cursor, ids)
-    return Snapshot(alias, version, ids, multi, single, orders, sites)
+        cursor.execute("SET LOCAL work_mem = '256MB'")  # grouping every posting by its word
+        with connections[alias].chunked_cursor() as postings:
+            text = load_text(postings, ids)
+    return Snapshot(alias, version, ids, multi, single, orders, sites, text)
 
 
 def _sites(cursor, ids: np.ndarray) -> Sites:

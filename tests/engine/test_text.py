@@ -1,0 +1,80 @@
+"""The in-memory postings (trials.engine.text) hold what the stored vectors hold: every word's
+trials, at the best place each has it, and rank and match queries as PostgreSQL does."""
+
+import numpy as np
+import pytest
+from django.db import connection
+
+from trials.engine.snapshot import load
+from trials.engine.text import word_key
+from trials.models import Trial
+from trials.search import rank, search_trials
+from trials.search_query import to_text, websearch
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def search_catalogue(search_catalogue_once, db):
+    return search_catalogue_once
+
+
+@pytest.fixture
+def snapshot(search_catalogue):
+    return load("default")
+
+
+def _sql_postings() -> dict[str, dict[int, str]]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT t.id, u.lexeme, u.weights FROM trials_trial t, unnest(t.search_vector) u")
+        found: dict[str, dict[int, str]] = {}
+        for trial, lexeme, weights in cursor.fetchall():
+            found.setdefault(lexeme, {})[trial] = min(weights)  # "A" < "B" < "C" < "D"
+        return found
+
+
+def test_every_word_holds_its_trials_at_their_best_place(snapshot):
+    postings = _sql_postings()
+    text = snapshot.text
+    assert len(text.keys) == len(postings) > 1000
+    assert (np.diff(text.keys) > 0).all()  # one key a word, sorted: no two words share one
+    assert (text.dense >= 0).any() and (text.dense < 0).any()  # both kinds of list are read
+    for lexeme, places in postings.items():
+        assert set(snapshot.ids[text.word_mask(lexeme)].tolist()) == set(places), lexeme
+        for place in "ABCD":
+            scores = text.scores([lexeme])
+            expected = {trial for trial, best in places.items() if best == place}
+            weight = {"A": 10, "B": 4, "C": 2, "D": 1}[place]
+            assert set(snapshot.ids[scores == weight].tolist()) == expected, (lexeme, place)
+
+
+def test_scores_are_what_sql_ranks_by(snapshot):
+    for typed in ["cancer", "breast cancer", "lymphoma OR glioma", '"small cell" -pediatric', "study trial patients"]:
+        sql = dict(search_trials(Trial.objects.all(), typed).annotate(score=rank(typed)).values_list("id", "score"))
+        scores = snapshot.text.scores(websearch(typed).words)
+        rows = snapshot.rows_of(list(sql))
+        assert dict(zip(snapshot.ids[rows].tolist(), scores[rows].tolist(), strict=True)) == sql, typed
+
+
+def test_a_word_the_catalogue_lacks_matches_nothing(snapshot):
+    assert not snapshot.text.word_mask("zzzzqqq").any()
+    assert word_key("cancer") != word_key("cancers")
+
+
+def test_a_phrase_is_narrowed_to_trials_with_all_its_words_before_postgresql_reads_positions(snapshot):
+    asked = []
+
+    def phrase_rows(phrase, candidates):
+        asked.append(len(candidates))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT id FROM trials_trial WHERE id = ANY(%s) AND search_vector @@ %s::tsquery",
+                [snapshot.ids[candidates].tolist(), to_text(phrase)],
+            )
+            return snapshot.rows_of([row[0] for row in cursor.fetchall()])
+
+    tree = websearch('"small cell"').tree
+    found = snapshot.ids[snapshot.text.matching(tree, phrase_rows)].tolist()
+    assert sorted(found) == sorted(search_trials(Trial.objects.all(), '"small cell"').values_list("id", flat=True))
+    both_words = snapshot.text.word_mask("small") & snapshot.text.word_mask("cell")
+    assert asked == [int(both_words.sum())] and 0 < len(found) <= asked[0] < len(snapshot.ids)

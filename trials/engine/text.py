@@ -1,0 +1,178 @@
+"""The trials' search vectors as in-memory postings: which rows hold a word, and in which part.
+
+Read from the stored ``Trial.search_vector`` itself (``unnest``), so a word is the very lexeme
+PostgreSQL made of the text: the two engines agree on what matches. Each word's trials are kept
+once, under the best weight the trial has it at (A > B > C > D, ``trials.search_query``'s places),
+which is all the ranking needs. A list is kept as sorted row numbers (uint32) when short and as a
+bitset when longer than an eighth of the rows' count in bytes (a bitset is then smaller).
+
+Positions are not kept (at 600,000 trials they would take more than the rest together): a phrase
+(``"small cell"``) is narrowed here to the trials with all its words, and those are asked of
+PostgreSQL (``phrase_rows``).
+
+At 600,000 synthetic trials: 134 million postings (``benchmarks/README.md`` gives the size).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from array import array
+from dataclasses import dataclass
+
+import numpy as np
+
+from trials.search_query import RANK_WEIGHTS, And, Node, Not, Or, Phrase, Word
+
+_PLACES = list(RANK_WEIGHTS)  # "A", "B", "C", "D": a group's place code is its index here
+_POSTINGS = """
+    SELECT u.lexeme,
+           CASE WHEN 'A' = ANY(u.weights) THEN 0 WHEN 'B' = ANY(u.weights) THEN 1
+                WHEN 'C' = ANY(u.weights) THEN 2 ELSE 3 END AS place,
+           string_agg(t.id::text, ' ')
+    FROM trials_trial t, unnest(t.search_vector) u
+    GROUP BY 1, 2 ORDER BY 1, 2"""
+
+
+def word_key(lexeme: str) -> int:
+    """A lexeme's 64-bit key (a stable hash: two of the catalogue's words sharing one is a chance
+    of about 1 in 10^12 at two million words, and would only merge their postings)."""
+    return int.from_bytes(hashlib.blake2b(lexeme.encode(), digest_size=8).digest(), "little", signed=True)
+
+
+@dataclass
+class TextIndex:
+    size: int  # rows
+    keys: np.ndarray  # int64 per word, ascending
+    first_group: np.ndarray  # int32 per word: its groups are first_group[w] .. + group_count[w]
+    group_count: np.ndarray  # int8 per word
+    place: np.ndarray  # int8 per group: index into _PLACES
+    start: np.ndarray  # int64 per group: offset in ``rows`` (sparse groups)
+    length: np.ndarray  # int32 per group: number of rows
+    dense: np.ndarray  # int32 per group: row of ``bitsets``, or -1 (sparse)
+    rows: np.ndarray  # uint32: rows of the sparse groups, each group's ascending
+    bitsets: np.ndarray  # uint8 (dense groups, ceil(size / 8)): packed, little bit order
+
+    def nbytes(self) -> int:
+        arrays = (self.keys, self.first_group, self.group_count, self.place, self.start, self.length)
+        return sum(a.nbytes for a in (*arrays, self.dense, self.rows, self.bitsets))
+
+    def _groups(self, lexeme: str) -> range:
+        key = word_key(lexeme)
+        word = int(np.searchsorted(self.keys, key))
+        if word == len(self.keys) or self.keys[word] != key:
+            return range(0)
+        first = int(self.first_group[word])
+        return range(first, first + int(self.group_count[word]))
+
+    def _add_rows(self, group: int, target: np.ndarray, value) -> None:
+        """``target[rows of group] = value`` (a mask) or ``+= value`` (scores)."""
+        slot = self.dense[group]
+        if slot >= 0:
+            mask = np.unpackbits(self.bitsets[slot], count=self.size, bitorder="little").view(bool)
+            if target.dtype == bool:
+                target |= mask
+            else:
+                target += mask * np.int32(value)
+        else:
+            rows = self.rows[self.start[group] : self.start[group] + self.length[group]]
+            if target.dtype == bool:
+                target[rows] = True
+            else:
+                target[rows] += value
+
+    def word_mask(self, lexeme: str) -> np.ndarray:
+        mask = np.zeros(self.size, dtype=bool)
+        for group in self._groups(lexeme):
+            self._add_rows(group, mask, True)
+        return mask
+
+    def scores(self, words: list[str]) -> np.ndarray:
+        """Per row, the sum over ``words`` of ``RANK_WEIGHTS`` of the best place it has each."""
+        scores = np.zeros(self.size, dtype=np.int32)
+        for word in words:
+            for group in self._groups(word):
+                self._add_rows(group, scores, RANK_WEIGHTS[_PLACES[self.place[group]]])
+        return scores
+
+    def matching(self, tree: Node | None, phrase_rows) -> np.ndarray:
+        """Row mask of a query's tree; ``phrase_rows(tree, candidates)`` gives the candidate rows
+        that hold a phrase (PostgreSQL reads the positions)."""
+        if tree is None:
+            return np.zeros(self.size, dtype=bool)
+        if isinstance(tree, Word):
+            return self.word_mask(tree.lexeme)
+        if isinstance(tree, Not):
+            return ~self.matching(tree.operand, phrase_rows)
+        if isinstance(tree, Or):
+            return self.matching(tree.left, phrase_rows) | self.matching(tree.right, phrase_rows)
+        if isinstance(tree, And):
+            return self.matching(tree.left, phrase_rows) & self.matching(tree.right, phrase_rows)
+        words = _all_words(tree)
+        candidates = self.matching(words, phrase_rows) if words is not None else np.ones(self.size, dtype=bool)
+        mask = np.zeros(self.size, dtype=bool)
+        mask[phrase_rows(tree, np.flatnonzero(candidates))] = True
+        return mask
+
+
+def _all_words(phrase: Phrase) -> Node | None:
+    """What a phrase needs besides positions: each of its parts (as PostgreSQL's index does), or
+    None when nothing narrows it (a negated part may still be in the text elsewhere)."""
+    parts = []
+    for side in (phrase.left, phrase.right):
+        if isinstance(side, Phrase):
+            if (words := _all_words(side)) is not None:
+                parts.append(words)
+        elif not isinstance(side, Not):
+            parts.append(side)
+    if not parts:
+        return None
+    node = parts[0]
+    for part in parts[1:]:
+        node = And(node, part)
+    return node
+
+
+def load_text(cursor, ids: np.ndarray) -> TextIndex:
+    """Read every trial's postings on ``cursor`` (a server-side cursor: a batch of words at a time)."""
+    size = len(ids)
+    threshold = max(size // 32, 1)  # a uint32 list of more rows is larger than a bitset
+    keys, first_group, group_count = array("q"), array("i"), array("b")
+    place, start, length, dense = array("b"), array("q"), array("i"), array("i")
+    rows, bitsets = array("I"), bytearray()
+    current = None
+    cursor.execute(_POSTINGS)
+    while batch := cursor.fetchmany(2000):
+        for lexeme, code, trial_ids in batch:
+            if lexeme != current:
+                current = lexeme
+                keys.append(word_key(lexeme))
+                first_group.append(len(place))
+                group_count.append(0)
+            group_count[-1] += 1
+            group_rows = np.searchsorted(ids, np.array(trial_ids.split(), dtype=np.int64))
+            place.append(code)
+            length.append(len(group_rows))
+            if len(group_rows) > threshold:
+                start.append(-1)
+                dense.append(len(bitsets) // ((size + 7) // 8))
+                member = np.zeros(size, dtype=bool)
+                member[group_rows] = True
+                bitsets += np.packbits(member, bitorder="little").tobytes()
+            else:
+                start.append(len(rows))
+                dense.append(-1)
+                rows.frombytes(np.sort(group_rows).astype(np.uint32).tobytes())
+    order = np.argsort(np.frombuffer(keys, dtype=np.int64), kind="stable")
+    width = (size + 7) // 8
+    return TextIndex(
+        size=size,
+        keys=np.frombuffer(keys, dtype=np.int64)[order],
+        first_group=np.frombuffer(first_group, dtype=np.int32)[order],
+        group_count=np.frombuffer(group_count, dtype=np.int8)[order],
+        place=np.frombuffer(place, dtype=np.int8),
+        start=np.frombuffer(start, dtype=np.int64),
+        length=np.frombuffer(length, dtype=np.int32),
+        dense=np.frombuffer(dense, dtype=np.int32),
+        rows=np.frombuffer(rows, dtype=np.uint32),
+        bitsets=np.frombuffer(bitsets, dtype=np.uint8).reshape(-1, width) if width else np.zeros((0, 0), np.uint8),
+    )

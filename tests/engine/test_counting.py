@@ -5,7 +5,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from trials.engine import engine
+from trials.engine import counting, engine
 from trials.engine.snapshot import SORTS
 from trials.facet_labels import FacetLabels
 from trials.facets import DIMENSIONS, _counts
@@ -22,6 +22,13 @@ EVERY_VALUE = {"expand": [d.name for d in DIMENSIONS]}  # no facet cut at its li
 @pytest.fixture
 def search_catalogue(search_catalogue_once, db):
     return search_catalogue_once
+
+
+@pytest.fixture(autouse=True, params=[0.0, 1.01], ids=["every-entry", "row-by-row"])
+def counted_through(request, monkeypatch):
+    """Each test both ways the engine counts a facet: through every entry of its column (a broad
+    search), and through the matching rows' own entries (a narrow one)."""
+    monkeypatch.setattr(counting, "FEW_ROWS", request.param)
 
 
 def _values(column):

@@ -23,6 +23,7 @@ from trials.near import EARTH_RADIUS_KM, bounding_box
 from trials.search_query import Node, to_text, websearch
 
 IN_MEMORY = frozenset(MULTI) | frozenset(SINGLE)
+FEW_ROWS = 0.25  # a mask matching fewer than this share of the rows is counted through its rows
 
 
 class Search:
@@ -31,6 +32,7 @@ class Search:
     def __init__(self, snapshot: Snapshot, filterset: TrialFilterSet):
         self.snapshot = snapshot
         self.filterset = filterset
+        self._mask_rows: dict[int, tuple[np.ndarray, np.ndarray | None]] = {}  # id(mask) -> (mask, rows)
 
     @cached_property
     def _masks(self) -> dict[str, np.ndarray]:
@@ -63,15 +65,29 @@ class Search:
     def _count(self, name: str, mask: np.ndarray) -> tuple[list[str], np.ndarray]:
         if name in MULTI:
             column = self.snapshot.multi[name]
-            return column.values, np.bincount(column.codes[mask[column.rows]], minlength=len(column.values))
+            rows = self._rows(mask)
+            # A few rows: their own entries; many: every entry, kept or not by its row.
+            codes = column.codes_of(rows) if rows is not None else column.codes[mask[column.rows]]
+            return column.values, np.bincount(codes, minlength=len(column.values))
         column = self.snapshot.single[name]
-        per_code = np.bincount(column.codes[mask] + 1, minlength=len(column.values) + 1)[1:]
+        rows = self._rows(mask)
+        codes = column.codes[rows] if rows is not None else column.codes[mask]
+        per_code = np.bincount(codes + 1, minlength=len(column.values) + 1)[1:]
         if name != "sex":
             return column.values, per_code
         # "Accepts women" counts trials for women and trials for all: FEMALE, MALE in that order.
         by_value = dict(zip(column.values, per_code.tolist(), strict=True))
         sexes = sorted(ACCEPTED_SEXES)
         return sexes, np.array([sum(by_value.get(v, 0) for v in ACCEPTED_SEXES[sex]) for sex in sexes])
+
+    def _rows(self, mask: np.ndarray) -> np.ndarray | None:
+        """The rows of ``mask`` when they are fewer than a quarter of all (counting their own
+        entries is then cheaper than going through every entry), else None; found once a mask."""
+        key = id(mask)
+        if key not in self._mask_rows:
+            matched = int(np.count_nonzero(mask))
+            self._mask_rows[key] = (mask, np.flatnonzero(mask) if matched < self.snapshot.size * FEW_ROWS else None)
+        return self._mask_rows[key][1]
 
     def top(self, name: str, mask: np.ndarray, selected: Iterable[str], limit: int, candidates=None):
         """(value, count, pinned) as SQL lists them: selected values first, then the largest

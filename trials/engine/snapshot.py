@@ -12,6 +12,7 @@ At 600,000 trials (4.3 million sites with coordinates) this is 191 MB, read in a
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 from dataclasses import dataclass, field
 
@@ -169,10 +170,8 @@ def load(alias: str) -> Snapshot:
 def _give_back_freed_memory() -> None:
     """Return the load's freed scratch (the long texts read, the lists' growth) to the system:
     glibc keeps freed heap for reuse, so a worker would stay about 180 MB larger at 600,000 trials."""
-    try:
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: the memory is reused, only not returned
         ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc: the memory is reused, only not returned
-        pass
 
 
 def _sites(cursor, ids: np.ndarray) -> Sites:

@@ -76,12 +76,6 @@ _FACET_COLUMNS = {
         SELECT DISTINCT s.country_code FROM trials_site s
         WHERE s.trial_id = t.id AND s.country_code <> '' ORDER BY 1)""",
 }
-_FACETS = ",\n".join(f"{column} = {expression}" for column, expression in _FACET_COLUMNS.items())
-
-# Each part alone (the bulk path runs them on its staging table) ...
-_VECTOR_SQL = f"UPDATE trials_trial AS t SET search_vector = {_VECTOR}\nWHERE t.id = ANY(%s)"
-_FACETS_SQL = f"UPDATE trials_trial AS t SET {_FACETS}\nWHERE t.id = ANY(%s)"
-
 # The MeSH condition descriptors a trial names: CT.gov's own (derivedSection) and those its
 # conditions were mapped to (by the vocabulary or a curator).
 _CONDITION_IDS_SQL = """
@@ -92,29 +86,26 @@ SELECT tc.trial_id, c.mesh_id FROM trials_trialcondition tc JOIN trials_conditio
 WHERE tc.trial_id = ANY(%s) AND c.mesh_id <> ''
 """
 
-_SET_CONDITIONS_SQL = """
-UPDATE trials_trial AS t SET facet_conditions = string_to_array(v.joined, ' ')
-FROM unnest(%s::bigint[], %s::text[]) AS v(id, joined)
-WHERE t.id = v.id
-"""
-
-# ... or all in one UPDATE, which writes only the trials whose document changed: each write is a
-# new version of the row with an entry in each of its indexes (the vector's GIN index the largest),
-# and most changes to a trial (a status, an enrollment) leave its document as it was.
-_DOCUMENT = {
+# The whole document, each column's expression over the trial as ``t`` and its condition facets as
+# ``v.joined`` (``condition_facets``). The bulk import computes it the same way as it inserts its
+# staged trials (``bulk.batch``).
+DOCUMENT = {
     "search_vector": _VECTOR,
     **_FACET_COLUMNS,
     "facet_conditions": "string_to_array(v.joined, ' ')::varchar[]",
 }
+# All in one UPDATE, which writes only the trials whose document changed: each write is a new
+# version of the row with an entry in each of its indexes (the vector's GIN index the largest),
+# and most changes to a trial (a status, an enrollment) leave its document as it was.
 _REFRESH_SQL = f"""
-UPDATE trials_trial AS t SET {", ".join(f"{column} = new.{column}" for column in _DOCUMENT)}
+UPDATE trials_trial AS t SET {", ".join(f"{column} = new.{column}" for column in DOCUMENT)}
 FROM (
-    SELECT t.id, {", ".join(f"{expression} AS {column}" for column, expression in _DOCUMENT.items())}
+    SELECT t.id, {", ".join(f"{expression} AS {column}" for column, expression in DOCUMENT.items())}
     FROM trials_trial t JOIN unnest(%s::bigint[], %s::text[]) AS v(id, joined) ON t.id = v.id
 ) AS new
 WHERE t.id = new.id
-    AND ({", ".join(f"t.{column}" for column in _DOCUMENT)})
-    IS DISTINCT FROM ({", ".join(f"new.{column}" for column in _DOCUMENT)})
+    AND ({", ".join(f"t.{column}" for column in DOCUMENT)})
+    IS DISTINCT FROM ({", ".join(f"new.{column}" for column in DOCUMENT)})
 """
 
 _BATCH = 1000
@@ -139,7 +130,7 @@ def refresh_search_index(trial_ids: Iterable[int]) -> int:
     for start in range(0, len(trial_ids), _BATCH):
         batch = trial_ids[start : start + _BATCH]
         with connection.cursor() as cursor:
-            conditions = _condition_facets(cursor, batch)
+            conditions = condition_facets(cursor, batch)
             cursor.execute(_REFRESH_SQL, [list(conditions), list(conditions.values())])
             rewritten += cursor.rowcount
     if trial_ids:
@@ -206,13 +197,7 @@ def catalogue_version() -> int:
         return cursor.fetchone()[0]
 
 
-def _refresh_conditions(cursor, trial_ids: list[int]) -> None:
-    """facet_conditions alone (the bulk path's staging table); see ``_condition_facets``."""
-    found = _condition_facets(cursor, trial_ids)
-    cursor.execute(_SET_CONDITIONS_SQL, [list(found), list(found.values())])
-
-
-def _condition_facets(cursor, trial_ids: list[int]) -> dict[int, str]:
+def condition_facets(cursor, trial_ids: list[int]) -> dict[int, str]:
     """facet_conditions of each trial, space-joined: each descriptor in MeSH's own id form, with
     every heading above it.
 

@@ -13,6 +13,7 @@ from itertools import islice
 from pathlib import Path
 
 import pytest
+from django.db import connection
 from django.db.models import OuterRef
 
 from tests.conftest import SHARED_DATA
@@ -255,3 +256,30 @@ def test_a_curators_condition_mapping_is_followed_as_the_per_record_path_follows
     per_record = _catalogue()
     assert bulk["trials"] == per_record["trials"]
     assert bulk["stored"] == per_record["stored"]
+
+
+def test_a_worker_stores_with_lz4_where_the_server_has_it(studies, monkeypatch):
+    from trials.ingest.bulk import chunk
+
+    with connection.cursor() as cursor:
+        has_lz4 = chunk.LZ4_COMPRESSION in chunk._toast_compressions(cursor)
+    # A worker's session (as a forked worker sets its own); bulk_import's workers=1 then keeps it.
+    chunk.start_worker(0, {}, own_connection=True)
+    _bulk(studies)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT pg_column_compression(s.raw), pg_column_compression(s.snapshot) "
+            "FROM trials_sourcerecord s WHERE octet_length(s.raw) > 4000"
+        )
+        assert cursor.fetchall() == [("lz4", "lz4") if has_lz4 else ("pglz", "pglz")]
+    with gzip.open(SHARED) as lines:
+        first = next(lines).rstrip(b"\n")
+    assert SourceRecord.objects.filter(raw=first).count() == 1
+
+    # A server built without lz4 (an embedded one): the default stays, nothing fails.
+    monkeypatch.setattr(chunk, "_toast_compressions", lambda cursor: ["pglz"])
+    with connection.cursor() as cursor:
+        cursor.execute("RESET default_toast_compression")
+        chunk.start_worker(0, {}, own_connection=True)
+        cursor.execute("SHOW default_toast_compression")
+        assert cursor.fetchone()[0] == "pglz"

@@ -6,10 +6,10 @@ declares them deferrable), and have their search vectors and facet columns built
 ``search_index`` for the whole batch before the commit: a batch is visible whole, indexed and
 counted, or not at all.
 
-The trial rows go to a temporary staging table first, where ``search_index`` fills in their search
-documents, and then into ``trials_trial`` in one ``INSERT ... SELECT``: each trial row is written
-to the real table (and its thirteen indexes) once, instead of once by COPY and three times more
-by the search index's UPDATEs.
+The trial rows go to a temporary staging table first, and then into ``trials_trial`` in one
+``INSERT ... SELECT`` that computes their search documents with ``search_index``'s expressions:
+each trial row is written to the real table (and its thirteen indexes) once, instead of once by
+COPY and three times more by the search index's UPDATEs.
 """
 
 from __future__ import annotations
@@ -147,35 +147,33 @@ def _create_staging(cursor) -> None:
     cursor.execute("SELECT to_regclass(%s)", [f"pg_temp.{STAGING}"])
     if cursor.fetchone()[0] is None:
         cursor.execute(f"CREATE TEMPORARY TABLE {STAGING} (LIKE {Trial._meta.db_table} INCLUDING DEFAULTS)")
+        cursor.execute(f"ALTER TABLE {STAGING} ALTER COLUMN record_snapshot DROP NOT NULL")
     else:
         cursor.execute(f"TRUNCATE {STAGING}")
 
 
-class _Staged:
-    """A cursor on which ``search_index``'s statements update the staging table, not trials_trial:
-    the search document is defined once, there."""
-
-    TARGET = f"UPDATE {Trial._meta.db_table} AS t"
-
-    def __init__(self, cursor):
-        self.cursor = cursor
-
-    def execute(self, sql, params=None):
-        if sql.lstrip().startswith("UPDATE"):
-            assert self.TARGET in sql, "search_index's UPDATE no longer names its table as expected"
-            sql = sql.replace(self.TARGET, f"UPDATE {STAGING} AS t", 1)
-        return self.cursor.execute(sql, params)
-
-    def fetchall(self):
-        return self.cursor.fetchall()
-
-
 def _index_and_publish(cursor, trial_ids: list[int]) -> None:
-    staged = _Staged(cursor)
-    staged.execute(search_index._VECTOR_SQL, [trial_ids])
-    staged.execute(search_index._FACETS_SQL, [trial_ids])
-    search_index._refresh_conditions(staged, trial_ids)
-    cursor.execute(f"INSERT INTO {Trial._meta.db_table} SELECT * FROM {STAGING}")
+    """The staged trials into ``trials_trial`` with their search documents, in one statement."""
+    conditions = search_index.condition_facets(cursor, trial_ids)
+    cursor.execute(_PUBLISH_SQL, [list(conditions), list(conditions.values())])
+
+
+# Each trial reaches the real table and its indexes once, its search document computed on the way
+# by ``search_index``'s own expressions (over the staged row as ``t``), so the document is defined
+# once, there. The merged record is the source's snapshot for all but rare shapes: staged as NULL
+# then, and taken from the source record copied just before, as PostgreSQL stored it (already
+# parsed and compressed), instead of a second copy of the JSON parsed and compressed again.
+_DOCUMENT = search_index.DOCUMENT
+_STAGED_COLUMNS = [f.column for f in Trial._meta.concrete_fields if f.column not in {*_DOCUMENT, "record_snapshot"}]
+_PUBLISH_SQL = f"""
+INSERT INTO {Trial._meta.db_table} ({", ".join([*_STAGED_COLUMNS, "record_snapshot", *_DOCUMENT])})
+SELECT {", ".join(f"t.{column}" for column in _STAGED_COLUMNS)},
+    coalesce(t.record_snapshot, src.snapshot),
+    {", ".join(_DOCUMENT.values())}
+FROM {STAGING} AS t
+JOIN unnest(%s::bigint[], %s::text[]) AS v(id, joined) ON v.id = t.id
+LEFT JOIN {SourceRecord._meta.db_table} AS src ON t.record_snapshot IS NULL AND src.trial_id = t.id
+"""
 
 
 def _take_ids(cursor, model, count: int) -> _Ids:
@@ -238,7 +236,7 @@ class _RowWriter:
                 (
                     ids[i],
                     vocab.organization(t.sponsor) if t.sponsor else None,
-                    t.merged_json,
+                    None if t.merged_json is t.snapshot_json else t.merged_json,
                     json.dumps(dict.fromkeys(t.field_keys, self.source_ids[i])),
                     now,
                     now,

@@ -29,7 +29,7 @@ from trials.models import (
     TrialChange,
     TrialCondition,
 )
-from trials.search_index import refresh_search_index
+from trials.search_index import catalogue_touched, refresh_search_index
 
 # The part of a trial each child model belongs to, for edits made through inlines or part pages.
 PART_OF_MODEL = {
@@ -140,6 +140,7 @@ def merge_trials(keep: Trial, other: Trial, user) -> Trial:
             RegistryId(trial=keep, scheme=s, value=v, issuer=i) for s, v, i in other_ids if (s, v, i) not in existing
         )
         refresh_search_index([keep.pk])
+        catalogue_touched([other_pk])  # gone: in-memory snapshots drop it
         TrialChange.objects.create(
             trial=keep,
             changed_by=user,

@@ -170,7 +170,7 @@ def _counts(filterset: TrialFilterSet, labels: FacetLabels, search: Search | Non
 
 def _count_group_in_memory(filterset, excluded: str, dimensions: list[Dimension], labels: FacetLabels, search):
     mask = search.matching(excluded)
-    rows = [] if excluded else [(_TOTAL, "", int(mask.sum()), False)]
+    rows = [] if excluded else [(_TOTAL, "", search.count(mask), False)]
     for dimension in dimensions:
         candidates = set(labels.candidates(dimension.name)) if dimension.tree else None
         limit = _limit(filterset, dimension) + 1 if not dimension.tree else 1000

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from functools import partial
 
 from django.db import connection, connections, router, transaction
 
@@ -134,25 +135,26 @@ def refresh_search_index(trial_ids: Iterable[int]) -> int:
             cursor.execute(_REFRESH_SQL, [list(conditions), list(conditions.values())])
             rewritten += cursor.rowcount
     if trial_ids:
-        catalogue_touched()
+        catalogue_touched(trial_ids)
     return rewritten
 
 
-def catalogue_touched() -> None:
-    """Trials changed (their own columns, such as a status, are filters too): move the
+def catalogue_touched(trial_ids: Iterable[int]) -> None:
+    """These trials changed (their own columns, such as a status, are filters too): move the
     catalogue's version on after the commit, not before, or a search between the two would
     cache old counts under the new version."""
+    trial_ids = list(trial_ids)
     pending = _deferred.get()
     if pending is not None:
-        pending.touched = True
+        pending.touched.update(trial_ids)
     else:
-        transaction.on_commit(catalogue_changed)
+        transaction.on_commit(partial(catalogue_changed, trial_ids))
 
 
 @dataclass
 class _Pending:
-    trial_ids: set[int] = field(default_factory=set)
-    touched: bool = False
+    trial_ids: set[int] = field(default_factory=set)  # to rebuild
+    touched: set[int] = field(default_factory=set)  # changed, their documents the same
 
 
 _deferred: ContextVar[_Pending | None] = ContextVar("deferred_search_refresh", default=None)
@@ -172,18 +174,29 @@ def deferred_refresh():
         _deferred.reset(token)
     if pending.trial_ids:
         refresh_search_index(sorted(pending.trial_ids))
-    elif pending.touched:
-        catalogue_touched()
+    if pending.touched - pending.trial_ids:
+        catalogue_touched(sorted(pending.touched - pending.trial_ids))
 
 
-def catalogue_changed() -> None:
-    """Move the version on by one with ``setval``, not ``nextval``: ``nextval`` logs to the WAL only
-    every 32 values, and logs the value 32 ahead, so a streaming replica would read a version that
-    stays put while trials change (its facet caches stale); ``setval`` logs the exact value each time.
-    The lock makes read-and-set one step between concurrent imports."""
+# Versions whose trials stay listed in trials_cataloguechange: a snapshot older than that is read
+# again whole (a day of per-record imports is about 1,000 versions).
+CHANGES_KEPT = 20_000
+
+
+def catalogue_changed(trial_ids: Iterable[int] | None = None) -> None:
+    """Move the version on by one, and note which trials it is about (None: not a known set).
+
+    ``setval``, not ``nextval``: ``nextval`` logs to the WAL only every 32 values, and logs the
+    value 32 ahead, so a streaming replica would read a version that stays put while trials change
+    (its facet caches stale); ``setval`` logs the exact value each time. The lock makes
+    read-and-set one step between concurrent imports."""
     with transaction.atomic(using="default"), connections["default"].cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", VERSION_LOCK)
         cursor.execute(f"SELECT setval(%s, ({_CURRENT_VERSION_SQL}) + 1)", [VERSION_SEQUENCE])
+        version = cursor.fetchone()[0]
+        ids = sorted(set(trial_ids)) if trial_ids is not None else None
+        cursor.execute("INSERT INTO trials_cataloguechange (version, trial_ids) VALUES (%s, %s)", [version, ids])
+        cursor.execute("DELETE FROM trials_cataloguechange WHERE version <= %s", [version - CHANGES_KEPT])
 
 
 _CURRENT_VERSION_SQL = f"SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM {VERSION_SEQUENCE}"

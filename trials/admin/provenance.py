@@ -8,7 +8,7 @@ from django.forms.models import BaseInlineFormSet
 from django.utils.html import format_html, format_html_join
 
 from trials.admin.base import ChangeListDeferMixin, LightTrialMixin, ReadOnlyAdmin, ReadOnlyInline, admin_link
-from trials.models import ImportFile, ImportOutcome, SourceRecord, TrialChange
+from trials.models import CatalogueChange, ImportFile, ImportOutcome, SourceRecord, TrialChange
 
 # Long texts in the admin scroll inside their box instead of stretching the page.
 # Long raw text wraps and scrolls: static/css/admin.css (no style attribute: the CSP allows none).
@@ -193,3 +193,18 @@ class TrialChangeAdmin(LightTrialMixin, ReadOnlyAdmin):
 
 def _dump(value) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False)
+
+
+@admin.register(CatalogueChange)
+class CatalogueChangeAdmin(ReadOnlyAdmin):
+    """Each move of the catalogue's version and the trials it was about: what the in-memory
+    search snapshots read again to catch up (``trials.engine.catching_up``)."""
+
+    list_display = ("version", "trial_count")
+    fields = ("version", "trial_ids")
+    readonly_fields = fields
+    ordering = ("-version",)
+
+    @admin.display(description="trials")
+    def trial_count(self, obj):
+        return "every trial (not a known set)" if obj.trial_ids is None else len(obj.trial_ids)

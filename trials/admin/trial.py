@@ -1,6 +1,7 @@
 """The trial page for curators: the trial, its parts as inlines, and its read-only provenance."""
 
 import datetime as dt
+from functools import partial
 
 from django.contrib import admin, messages
 from django.db import models, transaction
@@ -229,12 +230,14 @@ class TrialAdmin(ChangeListDeferMixin, ModelAdmin):
         return super().get_object(request, object_id, from_field)
 
     def delete_model(self, request, obj):
+        deleted = [obj.pk]
         super().delete_model(request, obj)
-        transaction.on_commit(catalogue_changed)  # cached facet counts still count it
+        transaction.on_commit(partial(catalogue_changed, deleted))  # cached facet counts still count it
 
     def delete_queryset(self, request, queryset):
+        deleted = list(queryset.values_list("pk", flat=True))
         super().delete_queryset(request, queryset)
-        transaction.on_commit(catalogue_changed)
+        transaction.on_commit(partial(catalogue_changed, deleted))
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

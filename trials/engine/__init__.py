@@ -9,8 +9,10 @@ current version (``trials.search_index.catalogue_version``), and the search is o
 (all of them, but one with an age in years).
 
 The snapshot is per process. When the catalogue's version moves on (an import, a curator's
-edit), the next search starts a reload in a background thread and is answered by PostgreSQL
-until the new snapshot is in place, so a change is searchable at once, just not yet fast. Once
+edit), the trials changed since are read again and searched beside the older snapshot
+(``trials.engine.catching_up``), so a change is searchable in memory at once. When the changes
+are not known (a vocabulary edit, a bulk load) or grow large, the whole snapshot is read again in
+a background thread; PostgreSQL answers until it is in place when nothing can catch up. Once
 loaded, the thread counts the empty search into the facet cache (the page most visitors open).
 """
 
@@ -19,10 +21,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from dataclasses import dataclass
 
+import numpy as np
 from django.conf import settings
 from django.db import connections, router
 
+from trials.engine.catching_up import CatchingUp, changed_since
 from trials.engine.counting import Search
 from trials.engine.snapshot import Snapshot, load
 from trials.filters import TrialFilterSet
@@ -32,27 +37,72 @@ from trials.search_query import UnreadableQuery, websearch
 log = logging.getLogger(__name__)
 
 
+@dataclass
+class _CaughtUp:
+    """An older snapshot, the trials changed since, and those trials read again at ``version``."""
+
+    version: int
+    older: Snapshot
+    changed: np.ndarray
+    recent: Snapshot
+
+
 class _Holder:
-    """The process's snapshot, swapped whole when a newer one has loaded."""
+    """The process's snapshot, swapped whole when a newer one has loaded, and what caught it up."""
 
     def __init__(self):
         self.snapshot: Snapshot | None = None
+        self.caught_up: _CaughtUp | None = None
         self._loading = False
         self._lock = threading.Lock()
+        self._catching_up = threading.Lock()
 
-    def current(self, version: int, alias: str) -> Snapshot | None:
+    def current(self, version: int, alias: str) -> Snapshot | _CaughtUp | None:
         snapshot = self.snapshot
         if snapshot is not None and snapshot.version == version and snapshot.alias == alias:
             return snapshot
+        if snapshot is not None and snapshot.alias == alias and snapshot.version < version:
+            caught_up = self._catch_up(snapshot, version)
+            if caught_up is not None:
+                if len(caught_up.changed) > _reread_from(snapshot) and settings.SEARCH_ENGINE_BACKGROUND:
+                    self._start_loading(alias)
+                return caught_up
         if not settings.SEARCH_ENGINE_BACKGROUND:
             self.snapshot = load(alias)
             return self.snapshot if self.snapshot.version == version else None
+        self._start_loading(alias)
+        return None
+
+    def _catch_up(self, snapshot: Snapshot, version: int) -> _CaughtUp | None:
+        """The trials changed since ``snapshot`` read again (once per version, under a lock: the
+        other requests wait the fraction of a second rather than go to PostgreSQL), or None
+        when they are not known or too many."""
+        with self._catching_up:
+            caught_up = self.caught_up
+            if caught_up is not None and caught_up.older is snapshot and caught_up.version == version:
+                return caught_up
+            changed = changed_since(snapshot.alias, snapshot.version, version)
+            if changed is None or len(changed) > _catch_up_at_most(snapshot):
+                return None
+            started = time.monotonic()
+            self.caught_up = _CaughtUp(
+                version, snapshot, np.array(changed, dtype=np.int64), load(snapshot.alias, changed)
+            )
+            log.info(
+                "search snapshot v%s caught up to v%s: %s changed trials read in %.2f s",
+                snapshot.version,
+                version,
+                len(changed),
+                time.monotonic() - started,
+            )
+            return self.caught_up
+
+    def _start_loading(self, alias: str) -> None:
         with self._lock:
             if self._loading:
-                return None
+                return
             self._loading = True
         threading.Thread(target=self._load, args=(alias,), name="search-snapshot", daemon=True).start()
-        return None
 
     def _load(self, alias: str) -> None:
         try:
@@ -74,6 +124,18 @@ class _Holder:
 
     def forget(self) -> None:
         self.snapshot = None
+        self.caught_up = None
+
+
+def _catch_up_at_most(snapshot: Snapshot) -> int:
+    """Changed trials beyond which a snapshot is read again whole, PostgreSQL answering meanwhile."""
+    return max(2_000, snapshot.size // 20)
+
+
+def _reread_from(snapshot: Snapshot) -> int:
+    """Changed trials from which the whole snapshot is read again in the background (meanwhile
+    the catching up answers): at 600,000 trials, about three days of the registry's changes."""
+    return max(1_000, snapshot.size // 200)
 
 
 _holder = _Holder()
@@ -89,12 +151,14 @@ def _count_the_empty_search(snapshot: Snapshot) -> None:
         count_facets(TrialFilterSet({}))
 
 
-def engine(filterset: TrialFilterSet, version: int) -> Search | None:
+def engine(filterset: TrialFilterSet, version: int) -> Search | CatchingUp | None:
     """The in-memory search for ``filterset`` at catalogue ``version``, or None (use PostgreSQL)."""
     if settings.SEARCH_ENGINE != "memory" or not _supported(filterset):
         return None
-    snapshot = _holder.current(version, router.db_for_read(Trial))
-    return Search(snapshot, filterset) if snapshot is not None else None
+    current = _holder.current(version, router.db_for_read(Trial))
+    if isinstance(current, _CaughtUp):
+        return CatchingUp(current.older, current.changed, current.recent, filterset)
+    return Search(current, filterset) if current is not None else None
 
 
 def forget() -> None:

@@ -29,10 +29,18 @@ FEW_ROWS = 0.25  # a mask matching fewer than this share of the rows is counted 
 class Search:
     """One search over one snapshot: its masks, built on first use and shared by every count and page."""
 
-    def __init__(self, snapshot: Snapshot, filterset: TrialFilterSet):
+    def __init__(self, snapshot: Snapshot, filterset: TrialFilterSet, changed: np.ndarray | None = None):
+        """``changed``: rows of trials that changed since the snapshot (``trials.engine.catching_up``
+        reads them again); they match nothing here."""
         self.snapshot = snapshot
         self.filterset = filterset
         self._mask_rows: dict[int, tuple[np.ndarray, np.ndarray | None]] = {}  # id(mask) -> (mask, rows)
+        self._changed = changed
+        if changed is not None:
+            self.alive = np.ones(snapshot.size, dtype=bool)
+            self.alive[changed] = False
+        else:
+            self.alive = snapshot.every_row
 
     @cached_property
     def _masks(self) -> dict[str, np.ndarray]:
@@ -47,19 +55,27 @@ class Search:
         shared, read-only ``every_row`` when nothing else is selected)."""
         others = [own for name, own in self._masks.items() if name != excluded]
         if self._residual is None and not others:
-            return self.snapshot.every_row
-        mask = self._residual.copy() if self._residual is not None else np.ones(self.snapshot.size, dtype=bool)
+            return self.alive
+        mask = self._residual.copy() if self._residual is not None else self.alive.copy()
         for own in others:
             mask &= own
+        if self._residual is not None and self._changed is not None:
+            mask[self._changed] = False
         return mask
+
+    def count(self, mask: np.ndarray) -> int:
+        return int(np.count_nonzero(mask))
 
     def counts(self, name: str, mask: np.ndarray) -> tuple[list[str], np.ndarray]:
         """One dimension's values (in SQL's order of their text) and how many matching trials
         have each; over every row, counted once per snapshot (the empty search, a deep page)."""
-        if mask is self.snapshot.every_row:
+        if mask is self.alive:
             if name not in self.snapshot.counted:
-                self.snapshot.counted[name] = self._count(name, mask)
-            return self.snapshot.counted[name]
+                self.snapshot.counted[name] = self._count(name, self.snapshot.every_row)
+            values, counts = self.snapshot.counted[name]
+            if self._changed is None:
+                return values, counts
+            return values, counts - self._count(name, ~self.alive)[1]
         return self._count(name, mask)
 
     def _count(self, name: str, mask: np.ndarray) -> tuple[list[str], np.ndarray]:
@@ -90,51 +106,35 @@ class Search:
         return self._mask_rows[key][1]
 
     def top(self, name: str, mask: np.ndarray, selected: Iterable[str], limit: int, candidates=None):
-        """(value, count, pinned) as SQL lists them: selected values first, then the largest
-        counts, ties in the order of the values' text; only values with a count; a tree's only
-        among ``candidates``; at most ``limit``."""
-        values, counts = self.counts(name, mask)
-        index = {value: code for code, value in enumerate(values)}
-        chosen = {index[value] for value in selected if value in index}
-        if candidates is not None:
-            codes = np.array(sorted(index[v] for v in candidates if v in index), dtype=np.int64)
-            codes = codes[counts[codes] > 0] if len(codes) else codes
-        else:
-            codes = np.flatnonzero(counts)
-        pinned = [code for code in codes.tolist() if code in chosen]
-        rest = codes[~np.isin(codes, pinned)] if pinned else codes
-        room = max(limit - len(pinned), 0)
-        if len(rest) > room:
-            # Only values at or above the room-th largest count can be listed.
-            kth = np.partition(counts[rest], len(rest) - room)[len(rest) - room] if room else np.inf
-            rest = rest[counts[rest] >= kth]
-        rest = rest[np.lexsort((rest, -counts[rest]))][:room]
-        pinned.sort(key=lambda code: (-counts[code], code))
-        return [(values[code], int(counts[code]), code in chosen) for code in [*pinned, *rest.tolist()]]
+        return top_of(*self.counts(name, mask), selected, limit, candidates)
 
     def page(self, sort: str, offset: int, limit: int) -> list[int]:
-        """Trial ids of one page in ``sort`` order (a sort of ``SORTS``; ``distance``: the
-        nearest site first, then id, as ``trials.search_results.ordered``; ``relevance``: the
-        score of ``trials.search_query``, then the newest update, as ``trials.search``)."""
+        """Trial ids of one page in ``sort`` order."""
+        rows, _ = self.ranked(sort, offset + limit)
+        return self.snapshot.ids[rows[offset:]].tolist()
+
+    def ranked(self, sort: str, count: int) -> tuple[np.ndarray, list[np.ndarray]]:
+        """The first ``count`` matching rows in ``sort`` order, and their keys, most significant
+        first (the id breaks the last ties): a sort of ``SORTS`` (its key); ``distance`` (the
+        nearest site, as ``trials.search_results.ordered``); ``relevance`` (minus the score of
+        ``trials.search_query``, then the newest update's key, as ``trials.search``)."""
         mask = self.matching()
         if sort == "relevance":
             rows = np.flatnonzero(mask)
             scores = self.snapshot.text.scores(self._query.words)[rows].astype(np.int64)
             key = (scores.max(initial=0) - scores) * self.snapshot.size + self.snapshot.update_rank[rows]
-            end = min(offset + limit, len(rows))
-            if end <= offset:
-                return []
-            first = np.argpartition(key, end - 1)[:end] if end < len(rows) else np.arange(len(rows))
-            first = first[np.argsort(key[first])][offset:end]
-            return self.snapshot.ids[rows[first]].tolist()
+            end = min(count, len(rows))
+            first = np.argpartition(key, end - 1)[:end] if 0 < end < len(rows) else np.arange(end)
+            first = first[np.argsort(key[first])]
+            return rows[first], [-scores[first], self.snapshot.keys["last_update"][rows[first]]]
         if sort == "distance":
             rows, nearest = self._nearest
             rows, nearest = rows[mask[rows]], nearest[mask[rows]]
-            order = np.lexsort((self.snapshot.ids[rows], nearest))
-            return self.snapshot.ids[rows[order][offset : offset + limit]].tolist()
+            order = np.lexsort((self.snapshot.ids[rows], nearest))[:count]
+            return rows[order], [nearest[order]]
         order = self.snapshot.orders[sort]
-        rows = order[mask[order]][offset : offset + limit]
-        return self.snapshot.ids[rows].tolist()
+        rows = order[mask[order]][:count]
+        return rows, [self.snapshot.keys[sort][rows]]
 
     @cached_property
     def _nearest(self) -> tuple[np.ndarray, np.ndarray]:
@@ -214,3 +214,26 @@ class Search:
                 [self.snapshot.ids[candidates].tolist(), to_text(phrase)],
             )
             return self.snapshot.rows_of([row[0] for row in cursor.fetchall()])
+
+
+def top_of(values: list[str], counts: np.ndarray, selected: Iterable[str], limit: int, candidates=None):
+    """(value, count, pinned) as SQL lists them: selected values first, then the largest counts,
+    ties in the order of the values (their text's order); only values with a count; a tree's only
+    among ``candidates``; at most ``limit``."""
+    index = {value: code for code, value in enumerate(values)}
+    chosen = {index[value] for value in selected if value in index}
+    if candidates is not None:
+        codes = np.array(sorted(index[v] for v in candidates if v in index), dtype=np.int64)
+        codes = codes[counts[codes] > 0] if len(codes) else codes
+    else:
+        codes = np.flatnonzero(counts)
+    pinned = [code for code in codes.tolist() if code in chosen]
+    rest = codes[~np.isin(codes, pinned)] if pinned else codes
+    room = max(limit - len(pinned), 0)
+    if len(rest) > room:
+        # Only values at or above the room-th largest count can be listed.
+        kth = np.partition(counts[rest], len(rest) - room)[len(rest) - room] if room else np.inf
+        rest = rest[counts[rest] >= kth]
+    rest = rest[np.lexsort((rest, -counts[rest]))][:room]
+    pinned.sort(key=lambda code: (-counts[code], code))
+    return [(values[code], int(counts[code]), code in chosen) for code in [*pinned, *rest.tolist()]]

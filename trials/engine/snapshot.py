@@ -40,10 +40,11 @@ SINGLE = {
     "healthy_volunteers": "healthy_volunteers",
     "has_results": "has_results",
 }
+# Sort -> its key: ascending key then id is the page's order (the column descending, NULLs last).
 SORTS = {
-    "last_update": "last_update_date DESC NULLS LAST, id",
-    "start_date": "start_date DESC NULLS LAST, id",
-    "enrollment": "enrollment_count DESC NULLS LAST, id",
+    "last_update": "-(t.last_update_date - DATE '1970-01-01')",
+    "start_date": "-(t.start_date - DATE '1970-01-01')",
+    "enrollment": "-t.enrollment_count",
 }
 
 
@@ -110,7 +111,7 @@ class Snapshot:
     ids: np.ndarray  # int64, ascending
     multi: dict[str, MultiColumn]
     single: dict[str, SingleColumn]
-    orders: dict[str, np.ndarray]  # sort name -> int32 row permutation
+    keys: dict[str, np.ndarray]  # sort name -> float64 key per row
     sites: Sites
     text: TextIndex  # the search vectors' postings
     counted: dict = field(default_factory=dict, repr=False)  # dimension -> counts over every row
@@ -118,6 +119,8 @@ class Snapshot:
     def __post_init__(self):
         self.every_row = np.ones(len(self.ids), dtype=bool)
         self.every_row.flags.writeable = False  # shared by every search that selects nothing
+        # Sort name -> int32 row permutation: the page's order.
+        self.orders = {name: np.argsort(key, kind="stable").astype(np.int32) for name, key in self.keys.items()}
         # Row -> its place in the newest-update order: relevance's tie-break.
         self.update_rank = np.empty(len(self.ids), dtype=np.int32)
         self.update_rank[self.orders["last_update"]] = np.arange(len(self.ids), dtype=np.int32)
@@ -135,36 +138,59 @@ class Snapshot:
         return rows[self.ids[rows] == wanted]
 
     def nbytes(self) -> int:
-        arrays = [self.ids, *self.orders.values(), *(c.codes for c in self.single.values())]
+        arrays = [self.ids, *self.orders.values(), *self.keys.values(), *(c.codes for c in self.single.values())]
         arrays += [self.sites.rows, self.sites.latitude, self.sites.longitude]
         multi = sum(column.nbytes() for column in self.multi.values())
         return sum(a.nbytes for a in arrays) + multi + self.update_rank.nbytes + self.text.nbytes()
 
 
-def load(alias: str) -> Snapshot:
+def load(alias: str, trial_ids: list[int] | None = None) -> Snapshot:
     """Read the catalogue on ``alias`` in one REPEATABLE READ transaction, with its version (inside
-    a transaction already open, as in tests, in that one)."""
+    a transaction already open, as in tests, in that one); only ``trial_ids`` when given (those
+    that still exist: the part of a catalogue that changed since an older snapshot)."""
+    only = _Only(trial_ids)
     fresh = not connections[alias].in_atomic_block
     with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
         if fresh:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         cursor.execute(f"SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM {VERSION_SEQUENCE}")
         version = cursor.fetchone()[0]
-        ids = _int_column(cursor, "SELECT id FROM trials_trial ORDER BY id")
-        multi = {name: _multi(cursor, column, ids) for name, column in MULTI.items()}
-        single = {name: _single(cursor, column, len(ids)) for name, column in SINGLE.items()}
-        orders = {
-            name: np.searchsorted(ids, _int_column(cursor, f"SELECT id FROM trials_trial ORDER BY {order}")).astype(
-                np.int32
-            )
-            for name, order in SORTS.items()
-        }
-        sites = _sites(cursor, ids)
+        ids = _int_column(cursor, f"SELECT id FROM trials_trial t {only.where} ORDER BY id", only.params)
+        multi = {name: _multi(cursor, column, ids, only) for name, column in MULTI.items()}
+        single = {name: _single(cursor, column, len(ids), only) for name, column in SINGLE.items()}
+        keys = {name: _keys(cursor, expression, only) for name, expression in SORTS.items()}
+        sites = _sites(cursor, ids, only)
         cursor.execute("SET LOCAL work_mem = '256MB'")  # grouping every posting by its word
         with connections[alias].chunked_cursor() as postings:
-            text = load_text(postings, ids)
-    _give_back_freed_memory()
-    return Snapshot(alias, version, ids, multi, single, orders, sites, text)
+            text = load_text(postings, ids, only.where, only.params)
+    if trial_ids is None:
+        _give_back_freed_memory()
+    return Snapshot(alias, version, ids, multi, single, keys, sites, text)
+
+
+@dataclass
+class _Only:
+    """The trials a load reads: all, or those of a list of ids."""
+
+    trial_ids: list[int] | None
+
+    @property
+    def where(self) -> str:
+        return "WHERE t.id = ANY(%s)" if self.trial_ids is not None else ""
+
+    @property
+    def params(self) -> list:
+        return [self.trial_ids] if self.trial_ids is not None else []
+
+
+def _keys(cursor, expression: str, only: _Only) -> np.ndarray:
+    """A sort's key per row (rows in id order); NULL is +inf, last."""
+    cursor.execute(
+        f"SELECT string_agg(coalesce(({expression})::float8, 'Infinity')::text, ' ' ORDER BY t.id) "
+        f"FROM trials_trial t {only.where}",
+        only.params,
+    )
+    return _numbers(cursor.fetchone()[0], np.float64)
 
 
 def _give_back_freed_memory() -> None:
@@ -174,14 +200,16 @@ def _give_back_freed_memory() -> None:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
-def _sites(cursor, ids: np.ndarray) -> Sites:
+def _sites(cursor, ids: np.ndarray, only: _Only) -> Sites:
     """One column at a time (each a long text), so that only one is in memory at once. A double is
     written in the shortest form that reads back exactly (extra_float_digits 1, the default)."""
+    mine = "AND trial_id = ANY(%s)" if only.trial_ids is not None else ""
 
     def column(expression: str, dtype) -> np.ndarray:
         cursor.execute(
             f"SELECT string_agg({expression}::text, ' ' ORDER BY latitude, id) FROM trials_site "
-            "WHERE latitude IS NOT NULL AND longitude IS NOT NULL"
+            f"WHERE latitude IS NOT NULL AND longitude IS NOT NULL {mine}",
+            only.params,
         )
         return _numbers(cursor.fetchone()[0], dtype)
 
@@ -189,9 +217,9 @@ def _sites(cursor, ids: np.ndarray) -> Sites:
     return Sites(rows, column("latitude", np.float64), column("longitude", np.float64))
 
 
-def _int_column(cursor, sql: str) -> np.ndarray:
+def _int_column(cursor, sql: str, params: list) -> np.ndarray:
     """One integer per row of ``sql``, in its order: one text value on the wire, not a row each."""
-    cursor.execute(f"SELECT string_agg(id::text, ' ') FROM ({sql}) AS q")
+    cursor.execute(f"SELECT string_agg(id::text, ' ') FROM ({sql}) AS q", params)
     return _ints(cursor.fetchone()[0])
 
 
@@ -214,11 +242,12 @@ def _numbers(text: str | None, dtype, window: int = 4_000_000) -> np.ndarray:
     return np.concatenate(parts)
 
 
-def _multi(cursor, column: str, ids: np.ndarray) -> MultiColumn:
+def _multi(cursor, column: str, ids: np.ndarray, only: _Only) -> MultiColumn:
     """Entries grouped by value: one row per value with its trials' ids (repeats kept, as unnest does)."""
     cursor.execute(
         f"SELECT v::text, string_agg(t.id::text, ' ') FROM trials_trial t, unnest(t.{column}) v "
-        "GROUP BY v ORDER BY v::text"
+        f"{only.where} GROUP BY v ORDER BY v::text",
+        only.params,
     )
     values, parts = [], []
     for value, trial_ids in cursor.fetchall():
@@ -231,10 +260,12 @@ def _multi(cursor, column: str, ids: np.ndarray) -> MultiColumn:
     return MultiColumn(values, codes, rows, starts, len(ids))
 
 
-def _single(cursor, column: str, size: int) -> SingleColumn:
+def _single(cursor, column: str, size: int, only: _Only) -> SingleColumn:
     cursor.execute(
         f"SELECT v, string_agg(row_number::text, ' ') FROM (SELECT {column}::text AS v, (row_number() OVER "
-        f"(ORDER BY id)) - 1 AS row_number FROM trials_trial) r WHERE v IS NOT NULL AND v <> '' GROUP BY v ORDER BY v"
+        f"(ORDER BY id)) - 1 AS row_number FROM trials_trial t {only.where}) r "
+        "WHERE v IS NOT NULL AND v <> '' GROUP BY v ORDER BY v",
+        only.params,
     )
     codes = np.full(size, -1, dtype=np.int16)
     values = []

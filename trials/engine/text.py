@@ -29,7 +29,7 @@ _POSTINGS = """
            CASE WHEN 'A' = ANY(u.weights) THEN 0 WHEN 'B' = ANY(u.weights) THEN 1
                 WHEN 'C' = ANY(u.weights) THEN 2 ELSE 3 END AS place,
            string_agg(t.id::text, ' ')
-    FROM trials_trial t, unnest(t.search_vector) u
+    FROM trials_trial t, unnest(t.search_vector) u {where}
     GROUP BY 1, 2 ORDER BY 1, 2"""
 
 
@@ -132,15 +132,16 @@ def _all_words(phrase: Phrase) -> Node | None:
     return node
 
 
-def load_text(cursor, ids: np.ndarray) -> TextIndex:
-    """Read every trial's postings on ``cursor`` (a server-side cursor: a batch of words at a time)."""
+def load_text(cursor, ids: np.ndarray, where: str = "", params: list | None = None) -> TextIndex:
+    """Read the postings of the trials ``ids`` (all, or those ``where`` selects of ``t``) on
+    ``cursor`` (a server-side cursor: a batch of words at a time)."""
     size = len(ids)
     threshold = max(size // 32, 1)  # a uint32 list of more rows is larger than a bitset
     keys, first_group, group_count = array("q"), array("i"), array("b")
     place, start, length, dense = array("b"), array("q"), array("i"), array("i")
     rows, bitsets = array("I"), bytearray()
     current = None
-    cursor.execute(_POSTINGS)
+    cursor.execute(_POSTINGS.format(where=where), params or [])
     while batch := cursor.fetchmany(2000):
         for lexeme, code, trial_ids in batch:
             if lexeme != current:

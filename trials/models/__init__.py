@@ -1,11 +1,12 @@
 from trials.models.design import Arm, Intervention, Outcome
 from trials.models.places import Contact, Site
-from trials.models.provenance import ImportFile, ImportOutcome, ImportRun, SourceRecord, TrialChange
+from trials.models.provenance import CatalogueChange, ImportFile, ImportOutcome, ImportRun, SourceRecord, TrialChange
 from trials.models.trial import Organization, RegistryId, Trial
 from trials.models.vocab import Condition, Drug, DrugClass, TrialCondition, TrialMeshTerm
 
 __all__ = [
     "Arm",
+    "CatalogueChange",
     "Condition",
     "Contact",
     "Drug",

@@ -138,3 +138,16 @@ class TrialChange(models.Model):
 
     def __str__(self):
         return f"{self.trial_id} @ {self.changed_at:%Y-%m-%d %H:%M}: {', '.join(self.changes)}"
+
+
+class CatalogueChange(models.Model):
+    """Which trials one move of the catalogue's version (``trials.search_index``) was about, so an
+    in-memory search snapshot of an older version can catch up by reading only those trials.
+    ``trial_ids`` is NULL when the change was not to a known set of trials (a vocabulary edit,
+    a bulk load): a snapshot older than it is read again whole. Only the latest versions are kept."""
+
+    version = models.BigIntegerField(primary_key=True)
+    trial_ids = ArrayField(models.BigIntegerField(), null=True)
+
+    def __str__(self):
+        return f"v{self.version}: {'every trial' if self.trial_ids is None else len(self.trial_ids)}"

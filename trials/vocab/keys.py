@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _GREEK = {"α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "κ": "kappa", "λ": "lambda", "μ": "mu"}
 _MARKS = re.compile(r"[®™©℠]")
 _SEPARATORS = re.compile(r"[\s\-‐‑‒–—_/,.;:'\"`´’‘“”()\[\]{}]+")
 
 
+# The same names come back study after study ("Placebo", countries, cities, common drugs and
+# conditions): the resolvers fold about 40 names a CT.gov study, a tenth of its import's parse.
+@lru_cache(maxsize=1 << 16)
 def name_key(name: str) -> str:
     """Case-, accent-, punctuation- and spacing-insensitive key of a drug, class or place name."""
     text = _MARKS.sub("", name)

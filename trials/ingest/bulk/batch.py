@@ -182,11 +182,35 @@ def _take_ids(cursor, model, count: int) -> _Ids:
     return _Ids([row[0] for row in cursor.fetchall()])
 
 
-def _copy(cursor, model_or_table, columns: list[str], rows) -> None:
+def _copy(cursor, model_or_table, columns: list[str], rows, binary_types: list[str] | None = None) -> None:
+    """COPY ``rows`` in text form, or in binary with these wire types (``_SOURCE_TYPES``)."""
     table = model_or_table if isinstance(model_or_table, str) else model_or_table._meta.db_table
-    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+    binary = " (FORMAT BINARY)" if binary_types else ""
+    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN{binary}") as copy:
+        if binary_types:
+            copy.set_types(binary_types)
         for row in rows:
             copy.write_row(row)
+
+
+# Source records are copied in binary: the raw study (18 kB) travels as it is instead of as hex
+# text that psycopg writes and PostgreSQL parses back (0.07 ms of the worker's CPU a study and
+# 0.09 ms of PostgreSQL's). The snapshot goes in jsonb's binary form, a version byte then the JSON
+# text, sent as plain bytes (psycopg's jsonb dumper would encode a str again as a JSON string).
+_SOURCE_COLUMNS = [
+    "id",
+    "trial_id",
+    "format",
+    "origin",
+    "raw",
+    "sha256",
+    "parser_version",
+    "snapshot",
+    "imported_at",
+    "last_seen_at",
+]
+_SOURCE_TYPES = ["int8", "int8", "text", "text", "bytea", "text", "text", "bytea", "timestamptz", "timestamptz"]
+_JSONB_VERSION = b"\x01"
 
 
 class _RowWriter:
@@ -200,18 +224,7 @@ class _RowWriter:
         _copy(
             c,
             SourceRecord,
-            [
-                "id",
-                "trial_id",
-                "format",
-                "origin",
-                "raw",
-                "sha256",
-                "parser_version",
-                "snapshot",
-                "imported_at",
-                "last_seen_at",
-            ],
+            _SOURCE_COLUMNS,
             (
                 (
                     self.source_ids[i],
@@ -221,12 +234,13 @@ class _RowWriter:
                     t.raw,
                     t.sha256,
                     ctgov_json.VERSION,
-                    t.snapshot_json,
+                    _JSONB_VERSION + t.snapshot_json.encode(),
                     now,
                     now,
                 )
                 for i, t in enumerate(trials)
             ),
+            _SOURCE_TYPES,
         )
         _copy(
             c,

@@ -50,7 +50,9 @@ class CatchingUp:
         return self.older.count(masks[0]) + self.recent.count(masks[1])
 
     def top(self, name: str, masks, selected: Iterable[str], limit: int, candidates=None):
-        values, counts = _added(self.older.counts(name, masks[0]), self.recent.counts(name, masks[1]))
+        parts = zip((self.older, self.recent), masks, strict=True)
+        older, recent = (part.counts(name, mask, candidates) for part, mask in parts)
+        values, counts = _added(older, recent)
         return top_of(values, counts, selected, limit, candidates)
 
     def page(self, sort: str, offset: int, limit: int) -> list[int]:

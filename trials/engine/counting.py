@@ -66,9 +66,10 @@ class Search:
     def count(self, mask: np.ndarray) -> int:
         return int(np.count_nonzero(mask))
 
-    def counts(self, name: str, mask: np.ndarray) -> tuple[list[str], np.ndarray]:
+    def counts(self, name: str, mask: np.ndarray, only: Iterable[str] | None = None) -> tuple[list[str], np.ndarray]:
         """One dimension's values (in SQL's order of their text) and how many matching trials
-        have each; over every row, counted once per snapshot (the empty search, a deep page)."""
+        have each (when ``only`` is given, at least those values'; a tree lists no others);
+        over every row, counted once per snapshot (the empty search, a deep page)."""
         if mask is self.alive:
             if name not in self.snapshot.counted:
                 self.snapshot.counted[name] = self._count(name, self.snapshot.every_row)
@@ -76,15 +77,25 @@ class Search:
             if self._changed is None:
                 return values, counts
             return values, counts - self._count(name, ~self.alive)[1]
-        return self._count(name, mask)
+        return self._count(name, mask, only)
 
-    def _count(self, name: str, mask: np.ndarray) -> tuple[list[str], np.ndarray]:
+    def _count(self, name: str, mask: np.ndarray, only: Iterable[str] | None = None) -> tuple[list[str], np.ndarray]:
         if name in MULTI:
             column = self.snapshot.multi[name]
             rows = self._rows(mask)
-            # A few rows: their own entries; many: every entry, kept or not by its row.
-            codes = column.codes_of(rows) if rows is not None else column.codes[mask[column.rows]]
-            return column.values, np.bincount(codes, minlength=len(column.values))
+            if rows is not None:  # a few rows: their own entries
+                return column.values, np.bincount(column.codes_of(rows), minlength=len(column.values))
+            # Many: each value's entries kept or not by their rows (np.take: the fastest gather).
+            counts = np.zeros(len(column.values), dtype=np.int64)
+            if only is not None:
+                for code in (column.code(value) for value in only):
+                    if code is not None:
+                        counts[code] = np.count_nonzero(np.take(mask, column.rows_with(code)))
+            else:
+                kept, starts = np.take(mask, column.rows), column.starts.tolist()
+                for code in range(len(column.values)):
+                    counts[code] = np.count_nonzero(kept[starts[code] : starts[code + 1]])
+            return column.values, counts
         column = self.snapshot.single[name]
         rows = self._rows(mask)
         codes = column.codes[rows] if rows is not None else column.codes[mask]
@@ -106,7 +117,7 @@ class Search:
         return self._mask_rows[key][1]
 
     def top(self, name: str, mask: np.ndarray, selected: Iterable[str], limit: int, candidates=None):
-        return top_of(*self.counts(name, mask), selected, limit, candidates)
+        return top_of(*self.counts(name, mask, candidates), selected, limit, candidates)
 
     def page(self, sort: str, offset: int, limit: int) -> list[int]:
         """Trial ids of one page in ``sort`` order."""

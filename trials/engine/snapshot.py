@@ -51,7 +51,7 @@ SORTS = {
 @dataclass
 class MultiColumn:
     values: list[str]  # code -> value
-    codes: np.ndarray  # int32 per entry, grouped by value
+    codes: np.ndarray  # per entry (uint16 when there are few values), grouped by value
     rows: np.ndarray  # int32 per entry
     starts: np.ndarray  # int64, len(values) + 1: entries of value c are [starts[c], starts[c + 1])
     size: int  # rows of the snapshot
@@ -65,7 +65,7 @@ class MultiColumn:
         # row_codes[row_starts[r]:row_starts[r + 1]].
         by_row = np.argsort(self.rows, kind="stable")
         self.row_codes = self.codes[by_row]
-        self.row_starts = np.zeros(self.size + 1, dtype=np.int64)
+        self.row_starts = np.zeros(self.size + 1, dtype=np.int64 if len(self.codes) >= 2**31 else np.int32)
         np.cumsum(np.bincount(self.rows, minlength=self.size), out=self.row_starts[1:])
 
     def rows_with(self, code: int) -> np.ndarray:
@@ -144,10 +144,22 @@ class Snapshot:
         return sum(a.nbytes for a in arrays) + multi + self.update_rank.nbytes + self.text.nbytes()
 
 
+def _keep_big_scratch_off_the_heap() -> None:
+    """A search's scratch arrays (masks, gathers: megabytes each at 600,000 trials) are freed
+    right after it; glibc would keep them in each thread's heap once its mmap threshold has grown
+    (it grows as big blocks are freed), so a worker of 4 threads grew by 200 MB over the snapshot.
+    A fixed threshold returns them at once; 2 arenas bound what the threads keep."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(-3, 128 * 1024)  # M_MMAP_THRESHOLD
+        libc.mallopt(-8, 2)  # M_ARENA_MAX
+
+
 def load(alias: str, trial_ids: list[int] | None = None) -> Snapshot:
     """Read the catalogue on ``alias`` in one REPEATABLE READ transaction, with its version (inside
     a transaction already open, as in tests, in that one); only ``trial_ids`` when given (those
     that still exist: the part of a catalogue that changed since an older snapshot)."""
+    _keep_big_scratch_off_the_heap()
     only = _Only(trial_ids)
     fresh = not connections[alias].in_atomic_block
     with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
@@ -256,7 +268,7 @@ def _multi(cursor, column: str, ids: np.ndarray, only: _Only) -> MultiColumn:
     lengths = np.array([len(p) for p in parts], dtype=np.int64)
     starts = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
     rows = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
-    codes = np.repeat(np.arange(len(values), dtype=np.int32), lengths)
+    codes = np.repeat(np.arange(len(values), dtype=np.uint16 if len(values) <= 2**16 else np.int32), lengths)
     return MultiColumn(values, codes, rows, starts, len(ids))
 
 

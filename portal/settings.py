@@ -181,12 +181,15 @@ LOGGING = {
 TRIALS_PAGE_SIZE = envint("TRIALS_PAGE_SIZE", 20)
 
 # Facet counts and result pages come from an in-memory snapshot of the catalogue ("memory",
-# trials.engine), reloaded in a background thread when the catalogue changes and answered by
-# PostgreSQL meanwhile; "postgresql" answers every search with SQL alone (the reference).
+# trials.engine), caught up with the trials that changed, reloaded in a background thread when too
+# many did (PostgreSQL answering meanwhile); "postgresql" answers every search with SQL alone (the reference).
 SEARCH_ENGINE = os.environ.get("SEARCH_ENGINE", "memory").strip() or "memory"
 if SEARCH_ENGINE not in {"memory", "postgresql"}:
     raise ImproperlyConfigured(f"SEARCH_ENGINE must be memory or postgresql, not {SEARCH_ENGINE!r}")
 SEARCH_ENGINE_BACKGROUND = envbool("SEARCH_ENGINE_BACKGROUND", True)
+# Where the snapshot's arrays are kept for the other workers and the next start (trials.engine.stored);
+# empty: each worker reads its own from PostgreSQL.
+SEARCH_SNAPSHOT_DIR = os.environ.get("SEARCH_SNAPSHOT_DIR", str(BASE_DIR / "var" / "search-snapshots"))
 # Whole answers of the search page and the API list, kept under the catalogue's version (trials.page_cache):
 # the same search asked again is a cache read. 0 turns it off.
 PAGE_CACHE_SECONDS = envint("PAGE_CACHE_SECONDS", 600)

@@ -212,6 +212,7 @@ def _fresh_search_snapshot(settings):
 
     settings.SEARCH_ENGINE = "postgresql"
     settings.SEARCH_ENGINE_BACKGROUND = False
+    settings.SEARCH_SNAPSHOT_DIR = ""  # tests/engine/test_stored.py gives it a directory
     settings.PAGE_CACHE_SECONDS = 0  # tests/test_page_cache.py turns it on
     forget()
     yield

@@ -22,6 +22,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 from django.conf import settings
@@ -30,8 +31,10 @@ from django.db import connections, router
 from trials.engine.catching_up import CatchingUp, changed_since
 from trials.engine.counting import Search
 from trials.engine.snapshot import Snapshot, load
+from trials.engine.stored import stored_or_read
 from trials.filters import TrialFilterSet
 from trials.models import Trial
+from trials.search_index import catalogue_version
 from trials.search_query import UnreadableQuery, websearch
 
 log = logging.getLogger(__name__)
@@ -68,8 +71,10 @@ class _Holder:
                     self._start_loading(alias)
                 return caught_up
         if not settings.SEARCH_ENGINE_BACKGROUND:
-            self.snapshot = load(alias)
-            return self.snapshot if self.snapshot.version == version else None
+            self.snapshot = stored_or_read(alias, partial(_usable, alias))
+            if self.snapshot.version == version:
+                return self.snapshot
+            return self._catch_up(self.snapshot, version) if self.snapshot.version < version else None
         self._start_loading(alias)
         return None
 
@@ -107,7 +112,7 @@ class _Holder:
     def _load(self, alias: str) -> None:
         try:
             started = time.monotonic()
-            self.snapshot = load(alias)
+            self.snapshot = stored_or_read(alias, partial(_usable, alias))
             log.info(
                 "search snapshot v%s: %s trials, %.0f MB of arrays, loaded in %.1f s",
                 self.snapshot.version,
@@ -132,10 +137,21 @@ def _catch_up_at_most(snapshot: Snapshot) -> int:
     return max(2_000, snapshot.size // 20)
 
 
-def _reread_from(snapshot: Snapshot) -> int:
+def _reread_from(snapshot: Snapshot | int) -> int:
     """Changed trials from which the whole snapshot is read again in the background (meanwhile
     the catching up answers): at 600,000 trials, about three days of the registry's changes."""
-    return max(1_000, snapshot.size // 200)
+    size = snapshot if isinstance(snapshot, int) else snapshot.size
+    return max(1_000, size // 200)
+
+
+def _usable(alias: str, version: int, size: int) -> bool:
+    """Whether a stored snapshot of ``version`` (``trials.engine.stored``) will do: the catalogue's
+    version, or an older one with few enough known changes to catch up."""
+    current = catalogue_version()
+    if version >= current:
+        return version == current
+    changed = changed_since(alias, version, current)
+    return changed is not None and len(changed) <= _reread_from(size)
 
 
 _holder = _Holder()
@@ -145,7 +161,6 @@ def _count_the_empty_search(snapshot: Snapshot) -> None:
     """Counts of the search with nothing chosen, put in the facet cache at once: it is the first
     page most visitors see, and the broadest count there is."""
     from trials.facets import count_facets
-    from trials.search_index import catalogue_version
 
     if catalogue_version() == snapshot.version:
         count_facets(TrialFilterSet({}))

@@ -55,18 +55,20 @@ class MultiColumn:
     rows: np.ndarray  # int32 per entry
     starts: np.ndarray  # int64, len(values) + 1: entries of value c are [starts[c], starts[c + 1])
     size: int  # rows of the snapshot
+    # The same entries by row, for counting over a few rows: row r's values are
+    # row_codes[row_starts[r]:row_starts[r + 1]] (made from the above when not given).
+    row_codes: np.ndarray | None = None
+    row_starts: np.ndarray | None = None
 
     def code(self, value: str) -> int | None:
         return self._index.get(value)
 
     def __post_init__(self):
         self._index = {value: code for code, value in enumerate(self.values)}
-        # The same entries by row, for counting over a few rows: row r's values are
-        # row_codes[row_starts[r]:row_starts[r + 1]].
-        by_row = np.argsort(self.rows, kind="stable")
-        self.row_codes = self.codes[by_row]
-        self.row_starts = np.zeros(self.size + 1, dtype=np.int64 if len(self.codes) >= 2**31 else np.int32)
-        np.cumsum(np.bincount(self.rows, minlength=self.size), out=self.row_starts[1:])
+        if self.row_codes is None:
+            self.row_codes = self.codes[np.argsort(self.rows, kind="stable")]
+            self.row_starts = np.zeros(self.size + 1, dtype=np.int64 if len(self.codes) >= 2**31 else np.int32)
+            np.cumsum(np.bincount(self.rows, minlength=self.size), out=self.row_starts[1:])
 
     def rows_with(self, code: int) -> np.ndarray:
         return self.rows[self.starts[code] : self.starts[code + 1]]

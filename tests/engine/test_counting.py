@@ -24,11 +24,12 @@ def search_catalogue(search_catalogue_once, db):
     return search_catalogue_once
 
 
-@pytest.fixture(autouse=True, params=[0.0, 1.01], ids=["every-entry", "row-by-row"])
+@pytest.fixture(autouse=True, params=[False, True], ids=["value-by-value", "row-by-row"])
 def counted_through(request, monkeypatch):
-    """Each test both ways the engine counts a facet: through every entry of its column (a broad
+    """Each test both ways the engine counts a facet: through each value's entries (a broad
     search), and through the matching rows' own entries (a narrow one)."""
-    monkeypatch.setattr(counting, "FEW_ROWS", request.param)
+    monkeypatch.setattr(counting, "FEW_ROWS", 1.01)
+    monkeypatch.setattr(counting, "by_rows", lambda *args: request.param)
 
 
 def _values(column):

@@ -95,6 +95,12 @@ class SingleColumn:
 
     def __post_init__(self):
         self._index = {value: code for code, value in enumerate(self.values)}
+        # Rows grouped by value (those of code c are by_value[starts[c]:starts[c + 1]]), for
+        # counting a broad search value by value.
+        self.by_value = np.argsort(self.codes, kind="stable").astype(np.int32)[np.count_nonzero(self.codes < 0) :]
+        self.starts = np.concatenate(
+            [[0], np.cumsum(np.bincount(self.codes[self.codes >= 0], minlength=len(self.values)))]
+        )
 
 
 @dataclass

@@ -84,3 +84,13 @@ def test_a_damaged_one_is_read_again(search_catalogue, snapshot_dir, caplog):
         snapshot = stored.stored_or_read("default", lambda v, size: True)
     assert "unreadable" in caplog.text
     assert (snapshot.text.rows == load("default").text.rows).all()
+
+
+def test_one_of_another_format_is_read_again(search_catalogue, snapshot_dir, monkeypatch, caplog):
+    stored.stored_or_read("default", lambda v, size: True)
+    monkeypatch.setattr(stored, "FORMAT", stored.FORMAT + 1)
+    with caplog.at_level(logging.WARNING, logger="trials.engine.stored"):
+        stored.stored_or_read("default", lambda v, size: True)
+    assert "format" in caplog.text
+    [kept] = _stored(snapshot_dir)
+    assert f'"format": {stored.FORMAT}' in (kept / "meta.json").read_text()

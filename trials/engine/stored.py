@@ -33,6 +33,9 @@ from trials.engine.snapshot import MultiColumn, SingleColumn, Sites, Snapshot, l
 from trials.engine.text import TextIndex
 
 log = logging.getLogger(__name__)
+# What the files hold; a stored snapshot of another format is read again from PostgreSQL. Change it
+# whenever the snapshot's arrays change in kind or meaning.
+FORMAT = 1
 _TEXT_ARRAYS = ("keys", "first_group", "group_count", "place", "start", "length", "dense", "rows", "bitsets")
 
 
@@ -112,6 +115,7 @@ def write(snapshot: Snapshot, path: Path) -> None:
     for name, array in arrays.items():
         np.save(building / f"{name}.npy", array, allow_pickle=False)
     meta = {
+        "format": FORMAT,
         "version": snapshot.version,
         "size": snapshot.size,
         "single": {name: column.values for name, column in snapshot.single.items()},
@@ -128,6 +132,8 @@ def write(snapshot: Snapshot, path: Path) -> None:
 def read(path: Path, alias: str) -> Snapshot:
     """A stored snapshot, its arrays mapped read-only from their files."""
     meta = json.loads((path / "meta.json").read_text())
+    if meta.get("format") != FORMAT:
+        raise ValueError(f"format {meta.get('format')}, not {FORMAT}")
 
     def array(name: str) -> np.ndarray:
         return np.load(path / f"{name}.npy", mmap_mode="r", allow_pickle=False)

@@ -1,6 +1,7 @@
 """The in-memory engine gives exactly what SQL gives: every facet's counts and every sort's pages,
 over the eleven real fixture studies and searches drawn from the values they hold."""
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -146,3 +147,14 @@ def test_drawn_searches_count_alike(search_catalogue, held_values, data):
     assert memory == sql, chosen
     expected = list(ordered(filterset, filterset.filter_queryset(trial_list())).values_list("pk", flat=True))
     assert search.page(filterset.sort_order, 0, 100) == expected, chosen
+
+
+@pytest.mark.parametrize("density", [0.0, 0.001, 0.3, 1.0])
+@pytest.mark.parametrize("count", [0, 1, 20, 5_000, 50_000])
+def test_the_first_matching_rows_are_found_chunk_by_chunk(density, count):
+    """A page's rows in a column order are read a growing chunk at a time: the same rows as
+    filtering the whole order, whatever the density and the depth of the page."""
+    rng = np.random.default_rng(7)
+    order = rng.permutation(40_000).astype(np.int32)
+    mask = rng.random(40_000) < density
+    assert (counting._first_matching(order, mask, count) == order[mask[order]][:count]).all()

@@ -53,9 +53,10 @@ def main() -> None:
     if Trial.objects.exists():
         sys.exit("the catalogue holds trials already: give an empty database")
     deferred = _drop_indexes(connection) if args.indexes_after else []
+    backend_seen = (None, 0.0)
     for attempt in ("first", "again") if args.again else ("first",):
         times = PhaseTimes()
-        started = time.perf_counter()
+        started, main_started, machine_started = time.perf_counter(), time.process_time(), _machine_busy()
         run = bulk_import(
             read_paths(args.paths),
             run=start_run(f"bulk benchmark ({attempt})"),
@@ -73,6 +74,19 @@ def main() -> None:
         )
         print("  main process phases (s): " + ", ".join(f"{k} {v:.1f}" for k, v in times.seconds.items()))
         _print_cpu(times.seconds, run.total)
+        # The rest of the machine's CPU: this process (reading, handing out chunks, counting), its
+        # backend (ANALYZE, the per-record leftovers), and what no process of the run shows (the WAL
+        # writer, the checkpointer, other work on the machine).
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            pid = cursor.fetchone()[0]
+        backend = _process_cpu(pid) - (backend_seen[1] if backend_seen[0] == pid else 0.0)
+        backend_seen = (pid, _process_cpu(pid))
+        machine, available = _machine_busy() - machine_started, wall * (os.cpu_count() or 1)
+        print(
+            f"  main process CPU {time.process_time() - main_started:.1f} s, its PostgreSQL backend {backend:.1f} s; "
+            f"the machine busy {machine:.0f} of {available:.0f} core-seconds"
+        )
         print("  load average at the end (1, 5, 15 min): " + ", ".join(f"{load:.1f}" for load in os.getloadavg()))
         trials = Trial.objects.count()
         print(f"  database size {size / 2**20:,.0f} MB ({size / max(trials, 1) / 1024:.1f} kB a trial)")
@@ -97,6 +111,18 @@ def _print_cpu(seconds: dict[str, float], studies: int) -> None:
         f"  CPU a study: workers {worker * per:.2f} ms, their PostgreSQL backends {backend * per:.2f} ms, "
         f"sum {(worker + backend) * per:.2f} ms (700 studies/s on 2 cores allows about 2.9 ms)"
     )
+
+
+def _process_cpu(pid: int) -> float:
+    """CPU seconds of a process on this machine (utime + stime)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _machine_busy() -> float:
+    """Core-seconds the whole machine has spent busy since boot (all but idle and I/O wait)."""
+    ticks = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(ticks[:8]) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
 
 
 # Indexes no statement of the load reads (it reads the foreign-key and unique ones): those of the

@@ -22,6 +22,7 @@ from trials.ingest.pipeline import import_units, start_run
 from trials.ingest.readers import read_paths
 from trials.models import (
     Arm,
+    CatalogueChange,
     Condition,
     Contact,
     ImportOutcome,
@@ -283,3 +284,14 @@ def test_a_worker_stores_with_lz4_where_the_server_has_it(studies, monkeypatch):
         chunk.start_worker(0, {}, own_connection=True)
         cursor.execute("SHOW default_toast_compression")
         assert cursor.fetchone()[0] == "pglz"
+
+
+def test_each_batch_notes_its_new_trials_for_the_search_snapshots(studies, django_capture_on_commit_callbacks):
+    """The version each batch moves to lists that batch's trials (trials.engine.catching_up reads
+    only those again), not 'every trial'."""
+    with django_capture_on_commit_callbacks(execute=True):
+        _bulk(studies)
+    changes = list(CatalogueChange.objects.order_by("version"))
+    assert len(changes) == 6 and all(change.trial_ids is not None for change in changes)  # 100 in batches of 17
+    noted = [trial for change in changes for trial in change.trial_ids]
+    assert sorted(noted) == sorted(Trial.objects.values_list("pk", flat=True))

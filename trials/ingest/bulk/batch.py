@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
+from functools import partial
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -108,8 +109,8 @@ def write_batch(
                     f"UPDATE {SourceRecord._meta.db_table} SET last_seen_at = %s WHERE id = ANY(%s)",
                     [timezone.now(), [u.source_id for u in unchanged]],
                 )
-        if trials:
-            transaction.on_commit(search_index.catalogue_changed)
+        if trials:  # the new trials, so that in-memory search snapshots can catch up with them
+            transaction.on_commit(partial(search_index.catalogue_changed, list(trial_ids.values)))
     times.add("commit (deferred foreign key checks)", started)
     return reports
 

@@ -52,6 +52,8 @@ def test_the_first_reader_stores_it_and_the_next_maps_it(search_catalogue, snaps
         assert mapped.multi[name].values == column.values
         assert (mapped.multi[name].row_codes == column.row_codes).all()
     assert (mapped.text.rows == read.text.rows).all() and (mapped.text.bitsets == read.text.bitsets).all()
+    assert (mapped.text.positions == read.text.positions).all() and (mapped.text.counts == read.text.counts).all()
+    assert isinstance(mapped.text.positions, np.memmap) and len(mapped.text.positions) > len(mapped.text.counts)
     assert all((mapped.orders[name] == order).all() for name, order in read.orders.items())
 
 

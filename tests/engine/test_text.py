@@ -9,7 +9,7 @@ from trials.engine.snapshot import load
 from trials.engine.text import word_key
 from trials.models import Trial
 from trials.search import rank, search_trials
-from trials.search_query import to_text, websearch
+from trials.search_query import Phrase, Word, to_text, websearch
 
 pytestmark = pytest.mark.django_db
 
@@ -61,7 +61,30 @@ def test_a_word_the_catalogue_lacks_matches_nothing(snapshot):
     assert word_key("cancer") != word_key("cancers")
 
 
-def test_a_phrase_is_narrowed_to_trials_with_all_its_words_before_postgresql_reads_positions(snapshot):
+def _titles_phrases() -> list[str]:
+    """Phrases of two to four words taken from the catalogue's own titles (stop words inside some)."""
+    phrases = []
+    for title in Trial.objects.order_by("id").values_list("brief_title", flat=True):
+        words = title.split()
+        for size in (2, 3, 4):
+            if len(words) > size:
+                phrases.append('"' + " ".join(words[1 : 1 + size]).replace('"', "") + '"')
+    return phrases
+
+
+def test_phrases_are_read_in_the_positions_as_postgresql_reads_them(snapshot):
+    asked = []
+    typed = [*_titles_phrases(), '"small cell"', '"small cell lung"', '"cluster headache" -obesity', '-"small cell"']
+    for text in typed:
+        tree = websearch(text).tree
+        found = snapshot.ids[snapshot.text.matching(tree, lambda *args: asked.append(args))].tolist()
+        expected = search_trials(Trial.objects.all(), text).values_list("id", flat=True)
+        assert sorted(found) == sorted(expected), text
+    assert asked == []  # PostgreSQL was never asked for positions
+    assert len(typed) > 30
+
+
+def test_a_phrase_of_another_shape_is_asked_of_postgresql(snapshot):
     asked = []
 
     def phrase_rows(phrase, candidates):
@@ -73,8 +96,8 @@ def test_a_phrase_is_narrowed_to_trials_with_all_its_words_before_postgresql_rea
             )
             return snapshot.rows_of([row[0] for row in cursor.fetchall()])
 
-    tree = websearch('"small cell"').tree
+    tree = Phrase(Word("small"), Phrase(Word("cell"), Word("lung"), 1), 1)  # nested on the right
     found = snapshot.ids[snapshot.text.matching(tree, phrase_rows)].tolist()
-    assert sorted(found) == sorted(search_trials(Trial.objects.all(), '"small cell"').values_list("id", flat=True))
-    both_words = snapshot.text.word_mask("small") & snapshot.text.word_mask("cell")
-    assert asked == [int(both_words.sum())] and 0 < len(found) <= asked[0] < len(snapshot.ids)
+    assert sorted(found) == sorted(search_trials(Trial.objects.all(), '"small cell lung"').values_list("id", flat=True))
+    every_word = snapshot.text.word_mask("small") & snapshot.text.word_mask("cell") & snapshot.text.word_mask("lung")
+    assert asked == [int(every_word.sum())] and 0 < len(found) <= asked[0] < len(snapshot.ids)

@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import shutil
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 from django.db import connections, transaction
@@ -163,10 +166,18 @@ def _keep_big_scratch_off_the_heap() -> None:
         libc.mallopt(-8, 2)  # M_ARENA_MAX
 
 
-def load(alias: str, trial_ids: list[int] | None = None) -> Snapshot:
+def load(alias: str, trial_ids: list[int] | None = None, scratch: Path | None = None) -> Snapshot:
     """Read the catalogue on ``alias`` in one REPEATABLE READ transaction, with its version (inside
     a transaction already open, as in tests, in that one); only ``trial_ids`` when given (those
-    that still exist: the part of a catalogue that changed since an older snapshot)."""
+    that still exist: the part of a catalogue that changed since an older snapshot). The words'
+    positions go to files in ``scratch`` (``trials.engine.stored``) and are mapped from there; a
+    whole catalogue's without it go to a temporary directory, removed once they are mapped."""
+    if scratch is None and trial_ids is None:
+        temporary = Path(tempfile.mkdtemp(prefix="search-snapshot-"))
+        try:
+            return load(alias, trial_ids, temporary)
+        finally:
+            shutil.rmtree(temporary, ignore_errors=True)  # the mapped files live on until unmapped
     _keep_big_scratch_off_the_heap()
     only = _Only(trial_ids)
     fresh = not connections[alias].in_atomic_block
@@ -182,7 +193,7 @@ def load(alias: str, trial_ids: list[int] | None = None) -> Snapshot:
         sites = _sites(cursor, ids, only)
         cursor.execute("SET LOCAL work_mem = '256MB'")  # grouping every posting by its word
         with connections[alias].chunked_cursor() as postings:
-            text = load_text(postings, ids, only.where, only.params)
+            text = load_text(postings, ids, only.where, only.params, scratch)
     if trial_ids is None:
         _give_back_freed_memory()
     return Snapshot(alias, version, ids, multi, single, keys, sites, text)

@@ -30,13 +30,15 @@ from django.conf import settings
 from django.db import DatabaseError, connections, transaction
 
 from trials.engine.snapshot import MultiColumn, SingleColumn, Sites, Snapshot, load
-from trials.engine.text import TextIndex
+from trials.engine.text import TextIndex, read_u16
 
 log = logging.getLogger(__name__)
 # What the files hold; a stored snapshot of another format is read again from PostgreSQL. Change it
 # whenever the snapshot's arrays change in kind or meaning.
-FORMAT = 1
+FORMAT = 2
 _TEXT_ARRAYS = ("keys", "first_group", "group_count", "place", "start", "length", "dense", "rows", "bitsets")
+_TEXT_MORE = ("posting_start", "position_start")
+_TEXT_U16 = ("counts", "positions")  # raw uint16 files: written as the load reads them
 
 
 def stored_or_read(alias: str, usable: Callable[[int, int], bool]) -> Snapshot:
@@ -53,8 +55,12 @@ def stored_or_read(alias: str, usable: Callable[[int, int], bool]) -> Snapshot:
                 return read(directory / f"v{newest}", alias)
             except (OSError, ValueError, KeyError) as error:  # damaged: read the catalogue again
                 log.warning("stored search snapshot v%s unreadable (%s); reading PostgreSQL", newest, error)
-        snapshot = load(alias)
-        write(snapshot, directory / f"v{snapshot.version}")
+        for left in directory.glob("building-*"):  # by a process that died while reading
+            shutil.rmtree(left, ignore_errors=True)
+        building = directory / f"building-{os.getpid()}"
+        building.mkdir()
+        snapshot = load(alias, scratch=building)
+        write(snapshot, directory / f"v{snapshot.version}", building)
         for older in directory.glob("v*"):
             if older.name != f"v{snapshot.version}":
                 shutil.rmtree(older, ignore_errors=True)
@@ -98,12 +104,10 @@ def _locked(path: Path):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def write(snapshot: Snapshot, path: Path) -> None:
-    """The snapshot's arrays as ``.npy`` files and its value lists as JSON, in a directory renamed
-    into place once complete."""
-    building = path.with_name(path.name + f".building-{os.getpid()}")
-    shutil.rmtree(building, ignore_errors=True)
-    building.mkdir()
+def write(snapshot: Snapshot, path: Path, building: Path) -> None:
+    """The snapshot's arrays as ``.npy`` files (the positions as raw uint16, perhaps already
+    there: the load's scratch) and its value lists as JSON, in ``building``, then renamed into
+    place as ``path`` once complete."""
     arrays = {"ids": snapshot.ids}
     arrays |= {f"keys.{name}": key for name, key in snapshot.keys.items()}
     arrays |= {f"single.{name}": column.codes for name, column in snapshot.single.items()}
@@ -111,9 +115,13 @@ def write(snapshot: Snapshot, path: Path) -> None:
         for part in ("codes", "rows", "starts", "row_codes", "row_starts"):
             arrays[f"multi.{name}.{part}"] = getattr(column, part)
     arrays |= {f"sites.{part}": getattr(snapshot.sites, part) for part in ("rows", "latitude", "longitude")}
-    arrays |= {f"text.{part}": getattr(snapshot.text, part) for part in _TEXT_ARRAYS}
+    arrays |= {f"text.{part}": getattr(snapshot.text, part) for part in (*_TEXT_ARRAYS, *_TEXT_MORE)}
     for name, array in arrays.items():
         np.save(building / f"{name}.npy", array, allow_pickle=False)
+    for part in _TEXT_U16:
+        values, target = getattr(snapshot.text, part), building / f"text.{part}.u16"
+        if not (isinstance(values, np.memmap) and Path(values.filename) == target.resolve()):
+            values.astype(np.uint16).tofile(target)
     meta = {
         "format": FORMAT,
         "version": snapshot.version,
@@ -153,5 +161,9 @@ def read(path: Path, alias: str) -> Snapshot:
     single = {name: SingleColumn(values, array(f"single.{name}")) for name, values in meta["single"].items()}
     keys = {path.name[5:-4]: np.asarray(array(path.name[:-4])) for path in sorted(path.glob("keys.*.npy"))}
     sites = Sites(*(array(f"sites.{part}") for part in ("rows", "latitude", "longitude")))
-    text = TextIndex(size, *(array(f"text.{part}") for part in _TEXT_ARRAYS))
+    text = TextIndex(
+        size,
+        *(array(f"text.{part}") for part in (*_TEXT_ARRAYS, *_TEXT_MORE)),
+        *(read_u16(path / f"text.{part}.u16") for part in _TEXT_U16),
+    )
     return Snapshot(alias, meta["version"], ids, multi, single, keys, sites, text)

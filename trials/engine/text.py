@@ -6,9 +6,10 @@ once, under the best weight the trial has it at (A > B > C > D, ``trials.search_
 which is all the ranking needs. A list is kept as sorted row numbers (uint32) when short and as a
 bitset when longer than an eighth of the rows' count in bytes (a bitset is then smaller).
 
-Positions are not kept (at 600,000 trials they would take more than the rest together): a phrase
-(``"small cell"``) is narrowed here to the trials with all its words, and those are asked of
-PostgreSQL (``phrase_rows``).
+A phrase (``"small cell"``) is narrowed to the trials with all its words, then read in their
+positions (kept too, for each posting in its group's order; at 600,000 trials they are 860 MB,
+mapped from the stored snapshot's files, ``trials.engine.stored``, so a phrase reads only its
+words' pages). A phrase of another shape (a negated or alternative part) is asked of PostgreSQL.
 
 At 600,000 synthetic trials: 134 million postings (``benchmarks/README.md`` gives the size).
 """
@@ -18,17 +19,22 @@ from __future__ import annotations
 import hashlib
 from array import array
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from trials.search_query import RANK_WEIGHTS, And, Node, Not, Or, Phrase, Word
 
 _PLACES = list(RANK_WEIGHTS)  # "A", "B", "C", "D": a group's place code is its index here
+# Aggregates of one group see its rows in the same order: the ids, each one's number of positions
+# and the positions themselves line up.
 _POSTINGS = """
     SELECT u.lexeme,
            CASE WHEN 'A' = ANY(u.weights) THEN 0 WHEN 'B' = ANY(u.weights) THEN 1
                 WHEN 'C' = ANY(u.weights) THEN 2 ELSE 3 END AS place,
-           string_agg(t.id::text, ' ')
+           string_agg(t.id::text, ' '),
+           string_agg(coalesce(cardinality(u.positions), 0)::text, ' '),
+           string_agg(coalesce(array_to_string(u.positions, ' '), ''), ' ')
     FROM trials_trial t, unnest(t.search_vector) u {where}
     GROUP BY 1, 2 ORDER BY 1, 2"""
 
@@ -51,10 +57,18 @@ class TextIndex:
     dense: np.ndarray  # int32 per group: row of ``bitsets``, or -1 (sparse)
     rows: np.ndarray  # uint32: rows of the sparse groups, each group's ascending
     bitsets: np.ndarray  # uint8 (dense groups, ceil(size / 8)): packed, little bit order
+    # Positions, for phrases: a group's postings (its rows ascending) are postings
+    # posting_start[g] .. + length[g]; posting p has counts[p] positions, those of a group's
+    # postings one after the other from position_start[g]. Mapped from disk at registry scale.
+    posting_start: np.ndarray  # int64 per group
+    position_start: np.ndarray  # int64 per group
+    counts: np.ndarray  # uint16 per posting
+    positions: np.ndarray  # uint16 per position (PostgreSQL's, at most 16,383)
 
     def nbytes(self) -> int:
         arrays = (self.keys, self.first_group, self.group_count, self.place, self.start, self.length)
-        return sum(a.nbytes for a in (*arrays, self.dense, self.rows, self.bitsets))
+        arrays += (self.dense, self.rows, self.bitsets, self.posting_start, self.position_start)
+        return sum(a.nbytes for a in (*arrays, self.counts, self.positions))
 
     def _groups(self, lexeme: str) -> range:
         key = word_key(lexeme)
@@ -94,6 +108,50 @@ class TextIndex:
                 self._add_rows(group, scores, RANK_WEIGHTS[_PLACES[self.place[group]]])
         return scores
 
+    def phrase_rows(self, phrase: Phrase, candidates: np.ndarray) -> np.ndarray | None:
+        """Those of the candidate rows holding ``phrase``, from the positions; None for a phrase
+        of another shape than words in a row (PostgreSQL then reads it)."""
+        keys = self._phrase_keys(phrase, candidates)
+        return None if keys is None else np.unique(keys >> 16)
+
+    def _phrase_keys(self, node: Node, candidates: np.ndarray) -> np.ndarray | None:
+        """``row << 16 | position`` of each place the node ends at, in the candidate rows: a word's
+        positions, or a phrase's right word where its left part ends ``distance`` before (as
+        PostgreSQL reads a phrase; 16 bits, so a position minus a distance never reaches the row
+        before)."""
+        if isinstance(node, Word):
+            return self._position_keys(node.lexeme, candidates)
+        if not isinstance(node, Phrase) or not isinstance(node.right, Word):
+            return None
+        left = self._phrase_keys(node.left, candidates)
+        if left is None:
+            return None
+        right = self._position_keys(node.right.lexeme, candidates)
+        return right[np.isin(right - node.distance, left)]
+
+    def _position_keys(self, lexeme: str, candidates: np.ndarray) -> np.ndarray:
+        parts = []
+        for group in self._groups(lexeme):
+            slot, length = self.dense[group], int(self.length[group])
+            if slot >= 0:
+                member = np.unpackbits(self.bitsets[slot], count=self.size, bitorder="little")
+                held = candidates[member[candidates].astype(bool)]
+                index = (np.cumsum(member, dtype=np.int64) - 1)[held]  # the rank of each among the group's rows
+            else:
+                group_rows = self.rows[self.start[group] : self.start[group] + length]
+                index = np.searchsorted(group_rows, candidates)
+                inside = index < length
+                index, held = index[inside], candidates[inside]
+                found = group_rows[index] == held
+                index, held = index[found], held[found]
+            first = int(self.posting_start[group])
+            counts = self.counts[first : first + length].astype(np.int64)
+            offsets = np.cumsum(counts) - counts + int(self.position_start[group])
+            taken = counts[index]
+            at = np.repeat(offsets[index] - (np.cumsum(taken) - taken), taken) + np.arange(int(taken.sum()))
+            parts.append((np.repeat(held.astype(np.int64), taken) << 16) | self.positions[at].astype(np.int64))
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
     def matching(self, tree: Node | None, phrase_rows) -> np.ndarray:
         """Row mask of a query's tree; ``phrase_rows(tree, candidates)`` gives the candidate rows
         that hold a phrase (PostgreSQL reads the positions)."""
@@ -109,8 +167,10 @@ class TextIndex:
             return self.matching(tree.left, phrase_rows) & self.matching(tree.right, phrase_rows)
         words = _all_words(tree)
         candidates = self.matching(words, phrase_rows) if words is not None else np.ones(self.size, dtype=bool)
+        candidates = np.flatnonzero(candidates)
+        found = self.phrase_rows(tree, candidates)
         mask = np.zeros(self.size, dtype=bool)
-        mask[phrase_rows(tree, np.flatnonzero(candidates))] = True
+        mask[found if found is not None else phrase_rows(tree, candidates)] = True
         return mask
 
 
@@ -132,27 +192,37 @@ def _all_words(phrase: Phrase) -> Node | None:
     return node
 
 
-def load_text(cursor, ids: np.ndarray, where: str = "", params: list | None = None) -> TextIndex:
+def load_text(
+    cursor, ids: np.ndarray, where: str = "", params: list | None = None, scratch: Path | None = None
+) -> TextIndex:
     """Read the postings of the trials ``ids`` (all, or those ``where`` selects of ``t``) on
-    ``cursor`` (a server-side cursor: a batch of words at a time)."""
+    ``cursor`` (a server-side cursor: a batch of words at a time). The positions go to files in
+    ``scratch`` as they come, and are mapped from there (at 600,000 trials they are 860 MB, more
+    than all the rest), or stay in memory without it."""
     size = len(ids)
     threshold = max(size // 32, 1)  # a uint32 list of more rows is larger than a bitset
     keys, first_group, group_count = array("q"), array("i"), array("b")
     place, start, length, dense = array("b"), array("q"), array("i"), array("i")
     rows, bitsets = array("I"), bytearray()
+    posting_start, position_start = array("q"), array("q")
+    counts, positions = _Sink(scratch, "text.counts.u16"), _Sink(scratch, "text.positions.u16")
     current = None
     cursor.execute(_POSTINGS.format(where=where), params or [])
     while batch := cursor.fetchmany(2000):
-        for lexeme, code, trial_ids in batch:
+        for lexeme, code, trial_ids, group_counts, group_positions in batch:
             if lexeme != current:
                 current = lexeme
                 keys.append(word_key(lexeme))
                 first_group.append(len(place))
                 group_count.append(0)
             group_count[-1] += 1
-            group_rows = np.searchsorted(ids, np.array(trial_ids.split(), dtype=np.int64))
+            group_rows = np.searchsorted(ids, np.fromstring(trial_ids, dtype=np.int64, sep=" "))
             place.append(code)
             length.append(len(group_rows))
+            order = np.argsort(group_rows, kind="stable")
+            posting_start.append(counts.written)
+            position_start.append(positions.written)
+            _add_positions(order, group_counts, group_positions, counts, positions)
             if len(group_rows) > threshold:
                 start.append(-1)
                 dense.append(len(bitsets) // ((size + 7) // 8))
@@ -162,7 +232,7 @@ def load_text(cursor, ids: np.ndarray, where: str = "", params: list | None = No
             else:
                 start.append(len(rows))
                 dense.append(-1)
-                rows.frombytes(np.sort(group_rows).astype(np.uint32).tobytes())
+                rows.frombytes(group_rows[order].astype(np.uint32).tobytes())
     order = np.argsort(np.frombuffer(keys, dtype=np.int64), kind="stable")
     width = (size + 7) // 8
     return TextIndex(
@@ -176,4 +246,49 @@ def load_text(cursor, ids: np.ndarray, where: str = "", params: list | None = No
         dense=np.frombuffer(dense, dtype=np.int32),
         rows=np.frombuffer(rows, dtype=np.uint32),
         bitsets=np.frombuffer(bitsets, dtype=np.uint8).reshape(-1, width) if width else np.zeros((0, 0), np.uint8),
+        posting_start=np.frombuffer(posting_start, dtype=np.int64),
+        position_start=np.frombuffer(position_start, dtype=np.int64),
+        counts=counts.array(),
+        positions=positions.array(),
     )
+
+
+def _add_positions(order: np.ndarray, group_counts: str, group_positions: str, counts, positions) -> None:
+    """A group's postings' positions, put in the order of its rows."""
+    per_posting = np.fromstring(group_counts, dtype=np.int64, sep=" ")
+    values = np.fromstring(group_positions, dtype=np.uint16, sep=" ")
+    taken = per_posting[order]
+    first = (np.cumsum(per_posting) - per_posting)[order]
+    at = np.repeat(first - (np.cumsum(taken) - taken), taken) + np.arange(int(taken.sum()))
+    counts.add(taken.astype(np.uint16))
+    positions.add(values[at])
+
+
+class _Sink:
+    """uint16 values appended to a file (then mapped) or kept in memory."""
+
+    def __init__(self, directory: Path | None, name: str):
+        self.path = directory / name if directory is not None else None
+        self._file = open(self.path, "wb") if self.path is not None else None  # noqa: SIM115 (closed in array())
+        self._memory = array("H")
+        self.written = 0
+
+    def add(self, values: np.ndarray) -> None:
+        if self._file is not None:
+            self._file.write(values.tobytes())
+        else:
+            self._memory.frombytes(values.tobytes())
+        self.written += len(values)
+
+    def array(self) -> np.ndarray:
+        if self._file is None:
+            return np.frombuffer(self._memory, dtype=np.uint16)
+        self._file.close()
+        return read_u16(self.path)
+
+
+def read_u16(path: Path) -> np.ndarray:
+    """A file of uint16 values, mapped read-only (an empty file maps to nothing)."""
+    if path.stat().st_size == 0:
+        return np.zeros(0, dtype=np.uint16)
+    return np.memmap(path, dtype=np.uint16, mode="r")

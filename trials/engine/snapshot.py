@@ -195,7 +195,7 @@ def load(alias: str, trial_ids: list[int] | None = None, scratch: Path | None = 
         with connections[alias].chunked_cursor() as postings:
             text = load_text(postings, ids, only.where, only.params, scratch)
     if trial_ids is None:
-        _give_back_freed_memory()
+        give_back_freed_memory()
     return Snapshot(alias, version, ids, multi, single, keys, sites, text)
 
 
@@ -224,7 +224,7 @@ def _keys(cursor, expression: str, only: _Only) -> np.ndarray:
     return _numbers(cursor.fetchone()[0], np.float64)
 
 
-def _give_back_freed_memory() -> None:
+def give_back_freed_memory() -> None:
     """Return the load's freed scratch (the long texts read, the lists' growth) to the system:
     glibc keeps freed heap for reuse, so a worker would stay about 180 MB larger at 600,000 trials."""
     with contextlib.suppress(OSError, AttributeError):  # not glibc: the memory is reused, only not returned

@@ -29,7 +29,7 @@ import numpy as np
 from django.conf import settings
 from django.db import DatabaseError, connections, transaction
 
-from trials.engine.snapshot import MultiColumn, SingleColumn, Sites, Snapshot, load
+from trials.engine.snapshot import MultiColumn, SingleColumn, Sites, Snapshot, give_back_freed_memory, load
 from trials.engine.text import TextIndex, read_u16
 
 log = logging.getLogger(__name__)
@@ -60,11 +60,17 @@ def stored_or_read(alias: str, usable: Callable[[int, int], bool]) -> Snapshot:
         building = directory / f"building-{os.getpid()}"
         building.mkdir()
         snapshot = load(alias, scratch=building)
-        write(snapshot, directory / f"v{snapshot.version}", building)
+        path = directory / f"v{snapshot.version}"
+        write(snapshot, path, building)
         for older in directory.glob("v*"):
             if older.name != f"v{snapshot.version}":
                 shutil.rmtree(older, ignore_errors=True)
-        return snapshot
+        # Mapped like the other workers' copies: the page cache holds one for all, and this
+        # worker gives back the memory it read into (about 540 MB at 600,000 trials).
+        del snapshot
+        mapped = read(path, alias)
+        give_back_freed_memory()
+        return mapped
 
 
 def _database(alias: str) -> str:

@@ -208,7 +208,7 @@ def load_text(
     counts, positions = _Sink(scratch, "text.counts.u16"), _Sink(scratch, "text.positions.u16")
     current = None
     cursor.execute(_POSTINGS.format(where=where), params or [])
-    while batch := cursor.fetchmany(2000):
+    while batch := cursor.fetchmany(200):  # a common word's group is tens of MB of text
         for lexeme, code, trial_ids, group_counts, group_positions in batch:
             if lexeme != current:
                 current = lexeme

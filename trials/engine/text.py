@@ -112,7 +112,11 @@ class TextIndex:
         """Those of the candidate rows holding ``phrase``, from the positions; None for a phrase
         of another shape than words in a row (PostgreSQL then reads it)."""
         keys = self._phrase_keys(phrase, candidates)
-        return None if keys is None else np.unique(keys >> 16)
+        if keys is None:
+            return None
+        held = np.zeros(self.size, dtype=bool)
+        held[keys >> 16] = True
+        return np.flatnonzero(held)
 
     def _phrase_keys(self, node: Node, candidates: np.ndarray) -> np.ndarray | None:
         """``row << 16 | position`` of each place the node ends at, in the candidate rows: a word's
@@ -127,7 +131,10 @@ class TextIndex:
         if left is None:
             return None
         right = self._position_keys(node.right.lexeme, candidates)
-        return right[np.isin(right - node.distance, left)]
+        left.sort()
+        wanted = right - node.distance
+        at = np.minimum(np.searchsorted(left, wanted), max(len(left) - 1, 0))
+        return right[left[at] == wanted] if len(left) else right[:0]
 
     def _position_keys(self, lexeme: str, candidates: np.ndarray) -> np.ndarray:
         parts = []

@@ -150,7 +150,7 @@ class Search:
         mask = self.matching()
         if sort == "relevance":
             rows = np.flatnonzero(mask)
-            scores = self.snapshot.text.scores(self._query.words)[rows].astype(np.int64)
+            scores = self.snapshot.text.scores(self._query.words, rows).astype(np.int64)
             key = (scores.max(initial=0) - scores) * self.snapshot.size + self.snapshot.update_rank[rows]
             end = min(count, len(rows))
             first = np.argpartition(key, end - 1)[:end] if 0 < end < len(rows) else np.arange(end)

@@ -100,12 +100,28 @@ class TextIndex:
             self._add_rows(group, mask, True)
         return mask
 
-    def scores(self, words: list[str]) -> np.ndarray:
-        """Per row, the sum over ``words`` of ``RANK_WEIGHTS`` of the best place it has each."""
-        scores = np.zeros(self.size, dtype=np.int32)
+    def scores(self, words: list[str], rows: np.ndarray | None = None) -> np.ndarray:
+        """Per row (of ``rows``, ascending, or of all), the sum over ``words`` of ``RANK_WEIGHTS``
+        of the best place it has each. For given rows each list is read at those rows only (a
+        bit test, a binary search), not over all the catalogue's."""
+        if rows is None:
+            scores = np.zeros(self.size, dtype=np.int32)
+            for word in words:
+                for group in self._groups(word):
+                    self._add_rows(group, scores, RANK_WEIGHTS[_PLACES[self.place[group]]])
+            return scores
+        scores = np.zeros(len(rows), dtype=np.int32)
         for word in words:
             for group in self._groups(word):
-                self._add_rows(group, scores, RANK_WEIGHTS[_PLACES[self.place[group]]])
+                weight = RANK_WEIGHTS[_PLACES[self.place[group]]]
+                slot = self.dense[group]
+                if slot >= 0:
+                    bits = (self.bitsets[slot][rows >> 3] >> (rows & 7).astype(np.uint8)) & 1
+                    scores += bits.astype(np.int32) * weight
+                else:
+                    group_rows = self.rows[self.start[group] : self.start[group] + self.length[group]]
+                    at = np.minimum(np.searchsorted(group_rows, rows), max(len(group_rows) - 1, 0))
+                    scores += (group_rows[at] == rows).astype(np.int32) * weight if len(group_rows) else 0
         return scores
 
     def phrase_rows(self, phrase: Phrase, candidates: np.ndarray) -> np.ndarray | None:
@@ -131,7 +147,7 @@ class TextIndex:
         if left is None:
             return None
         right = self._position_keys(node.right.lexeme, candidates)
-        left.sort()
+        left.sort(kind="stable")  # runs already sorted (one a group): timsort merges them
         wanted = right - node.distance
         at = np.minimum(np.searchsorted(left, wanted), max(len(left) - 1, 0))
         return right[left[at] == wanted] if len(left) else right[:0]

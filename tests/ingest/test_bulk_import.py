@@ -260,10 +260,11 @@ def test_a_curators_condition_mapping_is_followed_as_the_per_record_path_follows
 
 
 def test_a_worker_stores_with_lz4_where_the_server_has_it(studies, monkeypatch):
+    from trials.ingest import session
     from trials.ingest.bulk import chunk
 
     with connection.cursor() as cursor:
-        has_lz4 = chunk.LZ4_COMPRESSION in chunk._toast_compressions(cursor)
+        has_lz4 = session.LZ4_COMPRESSION in session.toast_compressions(cursor)
     # A worker's session (as a forked worker sets its own); bulk_import's workers=1 then keeps it.
     chunk.start_worker(0, {}, own_connection=True)
     _bulk(studies)
@@ -278,7 +279,7 @@ def test_a_worker_stores_with_lz4_where_the_server_has_it(studies, monkeypatch):
     assert SourceRecord.objects.filter(raw=first).count() == 1
 
     # A server built without lz4 (an embedded one): the default stays, nothing fails.
-    monkeypatch.setattr(chunk, "_toast_compressions", lambda cursor: ["pglz"])
+    monkeypatch.setattr(session, "toast_compressions", lambda cursor: ["pglz"])
     with connection.cursor() as cursor:
         cursor.execute("RESET default_toast_compression")
         chunk.start_worker(0, {}, own_connection=True)

@@ -110,7 +110,7 @@ def _day_of_updates(path, studies, lines):
     return path
 
 
-def test_each_updated_record_of_a_batch_takes_eight_queries(import_paths, ctgov_fixture, tmp_path, monkeypatch):
+def test_each_updated_record_of_a_batch_takes_six_queries(import_paths, ctgov_fixture, tmp_path, monkeypatch):
     from trials.ingest import pipeline
 
     monkeypatch.setattr(pipeline, "BATCH_SECONDS", 60)  # one batch each, however slow the machine
@@ -122,11 +122,11 @@ def test_each_updated_record_of_a_batch_takes_eight_queries(import_paths, ctgov_
             run = import_paths(_day_of_updates(tmp_path / name, studies, lines))
         assert _counts(run) == (0, len(lines), 0, 0)
         counts.append(len(queries))
-    # Per record: SAVEPOINT; the owners of its ids; its trial, locked; its source and the trial's
-    # others; the new source; the trial's changed columns; the change log; RELEASE SAVEPOINT.
-    # Per batch, whatever its size: the outcomes and the run's counters (no search document is
-    # rebuilt: a new status leaves it as it was).
-    assert counts[1] - counts[0] == 2 * 8
+    # Per record: the owners of its ids; its trial, locked; its source and the trial's others; the
+    # new source; the trial's changed columns; the change log (no savepoint: a batch whose record
+    # fails is loaded again with them). Per batch, whatever its size: the outcomes and the run's
+    # counters (no search document is rebuilt: a new status leaves it as it was).
+    assert counts[1] - counts[0] == 2 * 6
 
 
 def test_a_record_failing_on_a_database_error_after_others_is_loaded_again_alone(
@@ -148,3 +148,76 @@ def test_a_record_failing_on_a_database_error_after_others_is_loaded_again_alone
     assert _counts(run) == (4, 0, 0, 0)
     assert [c.rsplit(":", 1)[1] for c in calls] == ["line 1", "line 2", "line 2", "line 3", "line 4"]
     assert Trial.objects.count() == 4
+
+
+def test_a_record_failing_in_a_batch_without_savepoints_fails_alone(import_paths, ctgov_fixture, monkeypatch, caplog):
+    """The batch is loaded again, a savepoint a record: the failure stays that record's, and no
+    record of its batch is lost or written twice."""
+    from trials.ingest import pipeline, trial_writer
+
+    monkeypatch.setattr(pipeline, "BATCH_SECONDS", 60)  # the four records in one batch
+    real = trial_writer._write_sites_and_contacts
+    failing = "NCT02782533"  # the second line of studies.jsonl
+
+    def disk_full_for_one_trial(trial, record, **kwargs):
+        if any(rid.value == failing for rid in record.registry_ids):
+            raise OperationalError("could not extend file: No space left on device")
+        return real(trial, record, **kwargs)
+
+    monkeypatch.setattr(trial_writer, "_write_sites_and_contacts", disk_full_for_one_trial)
+    caplog.set_level("INFO", logger="trials.ingest.pipeline")
+    run = import_paths(ctgov_fixture("studies.jsonl"))
+    assert _counts(run) == (3, 0, 0, 1)
+    assert "loading a batch again with a savepoint a record" in caplog.text
+    failed = ImportOutcome.objects.get(run=run, outcome="failed")
+    assert failed.source.endswith("line 2") and "No space left on device" in failed.error
+    assert Trial.objects.count() == 3 and SourceRecord.objects.count() == 3
+    assert not Trial.objects.filter(registry_ids__value=failing).exists()
+    assert ImportOutcome.objects.filter(run=run).count() == 4
+
+
+@pytest.mark.django_db(transaction=True)
+def test_records_parsed_by_a_worker_process_import_as_the_loader_parsing_them(ctgov_fixture, tmp_path, monkeypatch):
+    """``parse_workers``: the records are parsed in a forked process (never in this one), in order,
+    and a record that does not parse still fails alone."""
+    import os
+
+    from trials.ingest import pipeline
+    from trials.ingest.readers import read_paths
+
+    studies = ctgov_fixture("studies.jsonl").read_text().splitlines()
+    day = tmp_path / "day.jsonl"
+    day.write_text("\n".join([*studies[:2], '{"protocolSection": 7}', *studies[2:]]) + "\n")
+    loader = os.getpid()
+    real = pipeline._parse
+
+    def parsed_elsewhere(pending):
+        assert os.getpid() != loader, "parsed by the loader"
+        return real(pending)
+
+    monkeypatch.setattr(pipeline, "_parse", parsed_elsewhere)  # the worker, forked after this, too
+    monkeypatch.setattr(pipeline, "BATCH_SECONDS", 60)
+    reports = []
+    run = pipeline.import_units(
+        read_paths([day]), run=pipeline.start_run("test"), on_record=reports.append, parse_workers=1
+    )
+    assert _counts(run) == (4, 0, 0, 1) and run.status == ImportRun.Status.COMPLETED
+    assert [r.source.rsplit(":", 1)[1] for r in reports] == [f"line {n}" for n in range(1, 6)]
+    assert reports[2].outcome == "failed"
+    assert Trial.objects.count() == 4
+    assert not connection.needs_rollback  # the connection closed for the fork was opened again
+
+
+def test_sources_are_stored_with_lz4_where_the_server_has_it(import_paths, ctgov_fixture):
+    from trials.ingest import session
+
+    with connection.cursor() as cursor:
+        expected = "lz4" if session.LZ4_COMPRESSION in session.toast_compressions(cursor) else "pglz"
+    import_paths(ctgov_fixture("studies.jsonl"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT pg_column_compression(raw) FROM trials_sourcerecord WHERE octet_length(raw) > 4000"
+        )
+        assert cursor.fetchall() == [(expected,)]
+        cursor.execute("SHOW default_toast_compression")  # the session as it was after the run
+        assert cursor.fetchone()[0] == "pglz"

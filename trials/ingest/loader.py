@@ -15,11 +15,12 @@ import logging
 from dataclasses import dataclass, field
 from functools import cache
 
-from django.db import IntegrityError, router, transaction
+from django.db import IntegrityError, connection, router, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from trials.choices import UNIQUE_ID_SCHEMES, IdScheme
+from trials.ingest.built_once import BuiltSelect, insert_row
 from trials.ingest.merge import SourceSnapshot, merge
 from trials.ingest.normalize import clean_line
 from trials.ingest.records import ParseError, RawSource, RegistryId, TrialRecord
@@ -49,16 +50,19 @@ def load_record(
     parser_version: str,
     run: ImportRun | None = None,
     dry_run: bool = False,
+    savepoint: bool = True,
 ) -> LoadResult:
     """Write ``record`` (parsed from ``source``) and return what happened to the catalogue.
 
     With ``dry_run`` everything is written and rolled back: the result says what the record
     would become. Retries once when a concurrent import created the same trial between our
-    match and our insert.
+    match and our insert. Without ``savepoint`` (inside a transaction that is rolled back
+    whole when a record fails) there is no retry, and any error leaves the transaction to be
+    rolled back (``connection.needs_rollback``).
     """
-    for attempt in (1, 2):
+    for attempt in (1, 2) if savepoint else (2,):
         try:
-            with transaction.atomic():
+            with transaction.atomic(savepoint=savepoint):
                 result = _load(record, source, format=format, parser_version=parser_version, run=run)
                 if dry_run:
                     transaction.set_rollback(True)
@@ -92,9 +96,7 @@ def _load(record: TrialRecord, source: RawSource, *, format, parser_version, run
     snapshot = record.snapshot()
     sha256 = hashlib.sha256(source.data).hexdigest()
 
-    # One query for this source (known by its bytes, maybe from another trial) and the trial's others.
-    known = Q(sha256=sha256) | Q(trial=trial) if trial is not None else Q(sha256=sha256)
-    sources = list(SourceRecord.objects.filter(known).defer("raw"))
+    sources = _sources(sha256, trial)
     existing = next((s for s in sources if s.sha256 == sha256), None)
     if (
         trial is not None
@@ -206,13 +208,14 @@ def apply_sources(
         # The same search document: building it again would cost ~3 ms of the server's CPU.
         catalogue_touched([trial.pk])
     if not created and changed:
-        TrialChange.objects.create(
+        change = TrialChange(
             trial=trial,
             import_run=run,
             source_record=source_record,
             changed_by=changed_by,
             changes={key: {"old": old.get(key), "new": merged.get(key)} for key in changed},
         )
+        insert_row(change, router.db_for_write(TrialChange))
     return changed
 
 
@@ -231,12 +234,9 @@ def _match(record: TrialRecord) -> tuple[Trial | None, IdOwners]:
     registration: the record is not merged into it.
     """
     ids = record.global_ids() + [rid for rid in record.registry_ids if rid.scheme == IdScheme.LOCAL]
-    owners: dict[tuple[str, str], int] = {
-        (scheme, value): trial_id
-        for scheme, value, trial_id in RegistryIdRow.objects.filter(
-            scheme__in={rid.scheme for rid in ids}, value__in={rid.value for rid in ids}
-        ).values_list("scheme", "value", "trial_id")
-    }
+    with connection.cursor() as cursor:  # the ORM's statement took as long to build as to run
+        cursor.execute(_ID_OWNERS_SQL, [sorted({rid.scheme for rid in ids}), sorted({rid.value for rid in ids})])
+        owners: dict[tuple[str, str], int] = {(scheme, value): trial_id for scheme, value, trial_id in cursor}
     id_owners = IdOwners(frozenset((rid.scheme, rid.value) for rid in ids), owners)
     by_nct = [owners[(r.scheme, r.value)] for r in ids if r.scheme == "NCT" and (r.scheme, r.value) in owners]
     if by_nct:
@@ -248,20 +248,39 @@ def _match(record: TrialRecord) -> tuple[Trial | None, IdOwners]:
             trial_id = None
     if not trial_id:
         return None, id_owners
-    using = router.db_for_write(Trial)  # where the lock is taken, as select_for_update() would
-    return next(iter(Trial.objects.raw(_locked_trial_sql(using), [trial_id], using=using)), None), id_owners
+    return _locked_trial(trial_id, router.db_for_write(Trial)), id_owners  # where select_for_update() locks
+
+
+_ID_OWNERS_SQL = f"""
+SELECT scheme, value, trial_id FROM {RegistryIdRow._meta.db_table} WHERE scheme = ANY(%s) AND value = ANY(%s)
+"""
+
+
+def _locked_trial(trial_id: int, using: str) -> Trial | None:
+    """The trial, locked for update (in the record's transaction, as FOR UPDATE must). Without its
+    search document: the import rebuilds it, and saving the trial then leaves it alone."""
+    return next(iter(_locked_trial_select(using).rows([trial_id], using)), None)
 
 
 @cache
-def _locked_trial_sql(using: str) -> str:
-    """The locked trial's SELECT, built once: building it (60 columns) cost as much CPU as reading
-    the row. Without the search document: the import rebuilds it, and saving the trial then leaves
-    it alone."""
+def _locked_trial_select(using: str) -> BuiltSelect:
     search = [f.name for f in Trial._meta.concrete_fields if f.name == "search_vector" or f.name.startswith("facet_")]
-    query = Trial.objects.select_for_update().defer(*search).filter(pk=0).query
-    sql, params = query.get_compiler(using=using).as_sql()  # in the record's transaction, as FOR UPDATE must
-    assert params == (0,), params
-    return sql
+    return BuiltSelect.of(Trial.objects.select_for_update().defer(*search).filter(pk=0), (0,), using)
+
+
+def _sources(sha256: str, trial: Trial | None) -> list[SourceRecord]:
+    """This source (known by its bytes, maybe from another trial) and the trial's others, without
+    their raw bytes, in one query."""
+    using = router.db_for_read(SourceRecord)
+    if trial is None:
+        return _sources_select(using, False).rows([sha256], using)
+    return _sources_select(using, True).rows([sha256, trial.pk], using)
+
+
+@cache
+def _sources_select(using: str, of_trial: bool) -> BuiltSelect:
+    known = Q(sha256="") | Q(trial_id=0) if of_trial else Q(sha256="")
+    return BuiltSelect.of(SourceRecord.objects.filter(known).defer("raw"), ("", 0) if of_trial else ("",), using)
 
 
 def _ids_to_keep(
@@ -300,7 +319,7 @@ def _has_other_nct(trial_id: int, record: TrialRecord) -> bool:
 
 def _keep_source(existing, sha256, source: RawSource, format, parser_version, snapshot, trial) -> SourceRecord:
     if existing is None:
-        return SourceRecord.objects.create(
+        kept = SourceRecord(
             sha256=sha256,
             trial=trial,
             format=format,
@@ -309,6 +328,8 @@ def _keep_source(existing, sha256, source: RawSource, format, parser_version, sn
             parser_version=parser_version,
             snapshot=snapshot,
         )
+        insert_row(kept, router.db_for_write(SourceRecord))
+        return kept
     existing.trial = trial
     existing.parser_version = parser_version
     existing.snapshot = snapshot

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
@@ -19,9 +18,11 @@ from django.utils import timezone
 from trials.ingest import run_liveness
 from trials.ingest.detect import detect_format
 from trials.ingest.loader import LoadResult, load_record
+from trials.ingest.parse_ahead import ParsingAhead
 from trials.ingest.parsers import parser_for
 from trials.ingest.readers import Unreadable
-from trials.ingest.records import ParseError, RawSource
+from trials.ingest.records import ParseError, RawSource, TrialRecord
+from trials.ingest.session import import_session
 from trials.models import ImportOutcome, ImportRun
 from trials.search_index import deferred_refresh
 
@@ -57,54 +58,80 @@ def import_units(
     run: ImportRun,
     format: str | None = None,
     on_record: Callable[[RecordReport], None] | None = None,
+    parse_workers: int = 0,
 ) -> ImportRun:
     """Import every record the units hold into the catalogue, recording outcomes on ``run``.
 
     A ``run.dry_run`` (an admin preview) loads each record and rolls it back: the outcomes say
-    what each record would become, and the catalogue is left as it was.
+    what each record would become, and the catalogue is left as it was. ``parse_workers``
+    processes parse the records ahead of the loader (``parse_ahead``; 0: the loader parses each
+    record as it loads it). They are forked first, closing this process's connection, so only
+    a caller outside a transaction that holds nothing on its connection should ask for them.
     """
-    run_liveness.claim(run)  # a process killed from here on leaves a run that shows as interrupted
-    try:
-        with _asynchronous_commits():
-            for report in _committed(_records(units, run=run, format=format), run):
-                if on_record:
-                    on_record(report)
-    except BaseException:
-        # Ctrl-C or a crash: what is loaded stays loaded (each record is atomic); the run says so.
-        _finish(run, ImportRun.Status.INTERRUPTED)
-        raise
-    else:
-        _finish(run, ImportRun.Status.COMPLETED)
-    finally:
-        run_liveness.release(run)
+    with ParsingAhead(parse_workers) as ahead:
+        run_liveness.claim(run)  # a process killed from here on leaves a run that shows as interrupted
+        try:
+            with import_session():
+                records = ahead.map(_parse_chunk, _records(units, run=run, format=format))
+                for report in _committed(records, run):
+                    if on_record:
+                        on_record(report)
+        except BaseException:
+            # Ctrl-C or a crash: what is loaded stays loaded (each record is atomic); the run says so.
+            _finish(run, ImportRun.Status.INTERRUPTED)
+            raise
+        else:
+            _finish(run, ImportRun.Status.COMPLETED)
+        finally:
+            run_liveness.release(run)
     return run
 
 
-# A batch of records commits together, each in its own savepoint: a commit, the run's counters,
-# the search index and the catalogue's version cost a few queries a batch instead of a record
-# (8 a batch against 8 a record: ten records get nearly all of the gain). Small batches keep an
-# admin's progress bar moving and hold few trials' locks; the time bound covers slow records.
+# A batch of records commits together: a commit, the run's counters, the search index and the
+# catalogue's version cost a few queries a batch instead of a record (8 a batch against 6 a record:
+# ten records get nearly all of the gain). Small batches keep an admin's progress bar moving and
+# hold few trials' locks; the time bound covers slow records.
 BATCH_RECORDS = 10
 BATCH_SECONDS = 0.25
+
+
+class _LoadAgain(Exception):
+    """A record failed in a batch loaded without savepoints: the batch is loaded again with them."""
 
 
 def _committed(items: Iterator[RecordReport | _Pending], run: ImportRun) -> Iterator[RecordReport]:
     """Load the records (done here, while ``items`` yields them) in batches, each committed with
     its records' outcomes, the run's counters and the records' search documents: a process killed
-    at any point leaves every record either loaded, counted and searchable, or neither. Ctrl-C or
-    a crash on one record rolls back that record alone; the records before it are committed."""
+    at any point leaves every record either loaded, counted and searchable, or neither.
+
+    A batch is first loaded without a savepoint a record (two statements of its six or seven).
+    When one of its records fails, the whole batch is rolled back and loaded again, each record
+    in its own savepoint, so that the failure is that record's alone. Ctrl-C or a crash while a
+    record writes rolls back its batch (with a savepoint a record: that record alone); the batches
+    before it, and the records of its batch before it when it is between two records, are committed."""
     retry: _Pending | None = None
+    again: deque[RecordReport | _Pending] = deque()  # a failed batch's records, to load with savepoints
     while True:
         reports: list[RecordReport] = []
+        taken: list[RecordReport | _Pending] = []
+        savepoints = bool(again) or retry is not None or run.dry_run
         stopped: BaseException | None = None
-        with transaction.atomic(), deferred_refresh():
-            try:
-                retry = _load_batch(items, run, reports, retry)
-            except BaseException as exc:
-                if connection.needs_rollback:
-                    raise
-                stopped = exc
-            _record_outcomes(run, reports)
+        try:
+            with transaction.atomic(), deferred_refresh():
+                try:
+                    retry = _load_batch(items, run, reports, retry, again=again, taken=taken, savepoints=savepoints)
+                except BaseException as exc:
+                    if connection.needs_rollback:
+                        if savepoints or not isinstance(exc, Exception):
+                            raise
+                        raise _LoadAgain from exc
+                    stopped = exc
+                _record_outcomes(run, reports)
+        except _LoadAgain as exc:
+            log.info("loading a batch again with a savepoint a record after: %s", exc.__cause__ or exc)
+            # Parsed again: loading may have changed a record (its catalogue id added).
+            again.extend(replace(item, parsed=None) if isinstance(item, _Pending) else item for item in taken)
+            continue
         yield from reports
         if stopped is not None:
             raise stopped
@@ -112,39 +139,31 @@ def _committed(items: Iterator[RecordReport | _Pending], run: ImportRun) -> Iter
             return
 
 
-def _load_batch(items, run, reports: list[RecordReport], retry: _Pending | None) -> _Pending | None:
-    """Load records into ``reports`` until the batch is full; returns a record to load again.
+def _load_batch(
+    items, run, reports: list[RecordReport], retry: _Pending | None, *, again: deque, taken: list, savepoints: bool
+) -> _Pending | None:
+    """Load records into ``reports`` until the batch is full (first those of ``again``, then new
+    ones, each also noted in ``taken``); returns a record to load again.
 
     A record that fails on a database error after others in its batch (a deadlock with a
     concurrent import, a trial created meanwhile) is loaded again alone at the start of the next
-    batch, as if it had been the only record of its transaction; it fails only if it fails then."""
+    batch, as if it had been the only record of its transaction; it fails only if it fails then.
+    Without ``savepoints``, a record that fails in any way raises ``_LoadAgain``."""
     started = time.monotonic()
     while len(reports) < BATCH_RECORDS and time.monotonic() - started < BATCH_SECONDS:
-        item, retry = retry or next(items, None), None
+        item, retry = retry or (again.popleft() if again else next(items, None)), None
         if item is None:
             return None
+        taken.append(item)
         if isinstance(item, _Pending):
-            report = _import_record(item, run, alone=not reports)
+            report = _import_record(item, run, alone=not reports, savepoint=savepoints)
+            if not savepoints and connection.needs_rollback:
+                raise _LoadAgain(f"{item.raw.origin}: {report.error if report else 'a database error'}")
             if report is None:
-                return item
+                return replace(item, parsed=None)  # parsed again: loading may have changed the record
             item = report
         reports.append(item)
     return None
-
-
-@contextmanager
-def _asynchronous_commits():
-    """Waiting for the disk to flush every commit made imports I/O-bound (two flushes per record
-    when each record committed alone). With ``synchronous_commit`` off a crash can lose the last
-    fraction of a second of commits, never half a record, and re-running the import redoes them."""
-    with connection.cursor() as cursor:
-        cursor.execute("SET synchronous_commit TO off")
-    try:
-        yield
-    finally:
-        if connection.connection is not None and not connection.needs_rollback:
-            with connection.cursor() as cursor:
-                cursor.execute("RESET synchronous_commit")
 
 
 def start_run(origin: str, user=None, **fields) -> ImportRun:
@@ -153,10 +172,15 @@ def start_run(origin: str, user=None, **fields) -> ImportRun:
 
 @dataclass(frozen=True)
 class _Pending:
-    """A record split from its unit, to be parsed and loaded."""
+    """A record split from its unit, to be parsed and loaded; maybe parsed ahead already."""
 
     raw: RawSource
-    parser: object
+    format: str
+    parsed: TrialRecord | RecordReport | None = None  # what ``_parse`` made of it
+
+    @property
+    def parser(self):
+        return parser_for(self.format)
 
 
 def _records(units, *, run, format) -> Iterator[RecordReport | _Pending]:
@@ -176,7 +200,7 @@ def _records(units, *, run, format) -> Iterator[RecordReport | _Pending]:
             continue
         _count_records(run, len(records))
         for raw in records:
-            yield _Pending(raw, parser)
+            yield _Pending(raw, parser.FORMAT)
 
 
 def _count_records(run: ImportRun, count: int) -> None:
@@ -185,21 +209,22 @@ def _count_records(run: ImportRun, count: int) -> None:
     run.total += count
 
 
-def _import_record(pending: _Pending, run, *, alone: bool = True) -> RecordReport | None:
+def _import_record(pending: _Pending, run, *, alone: bool = True, savepoint: bool = True) -> RecordReport | None:
     """What the record became; None for a database error that may pass when it is loaded alone."""
     raw, parser = pending.raw, pending.parser
-    try:
-        record = parser.parse(raw.data)
-    except ParseError as exc:
-        return _failed(raw.origin, str(exc))
-    except Exception as exc:
-        # A parser bug on input nobody foresaw must fail this record alone, not the whole run.
-        log.exception("parser %s failed on %s", parser.FORMAT, raw.origin)
-        return _failed(raw.origin, f"could not be read as {parser.FORMAT} ({type(exc).__name__}: {exc})")
+    record = pending.parsed if pending.parsed is not None else _parse(pending)
+    if isinstance(record, RecordReport):
+        return record
     ids = [rid.value for rid in record.registry_ids]
     try:
         result: LoadResult = load_record(
-            record, raw, format=parser.FORMAT, parser_version=parser.VERSION, run=run, dry_run=run.dry_run
+            record,
+            raw,
+            format=parser.FORMAT,
+            parser_version=parser.VERSION,
+            run=run,
+            dry_run=run.dry_run,
+            savepoint=savepoint,
         )
     except ParseError as exc:
         return _failed(raw.origin, str(exc), ids)
@@ -218,6 +243,24 @@ def _import_record(pending: _Pending, run, *, alone: bool = True) -> RecordRepor
         changed_fields=result.changed_fields,
         source_record_id=result.source_record.pk if result.source_record else None,
     )
+
+
+def _parse(pending: _Pending) -> TrialRecord | RecordReport:
+    """The record, or the report of its failure."""
+    raw, parser = pending.raw, pending.parser
+    try:
+        return parser.parse(raw.data)
+    except ParseError as exc:
+        return _failed(raw.origin, str(exc))
+    except Exception as exc:
+        # A parser bug on input nobody foresaw must fail this record alone, not the whole run.
+        log.exception("parser %s failed on %s", parser.FORMAT, raw.origin)
+        return _failed(raw.origin, f"could not be read as {parser.FORMAT} ({type(exc).__name__}: {exc})")
+
+
+def _parse_chunk(items: list[RecordReport | _Pending]) -> list[RecordReport | _Pending]:
+    """In a parsing worker: the chunk's records parsed (reports of units that failed pass as they are)."""
+    return [replace(item, parsed=_parse(item)) if isinstance(item, _Pending) else item for item in items]
 
 
 def _failed(origin: str, error: str, ids: list[str] | None = None) -> RecordReport:

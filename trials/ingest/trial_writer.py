@@ -10,9 +10,10 @@ What a curator set in admin is kept: a curated column keeps its value, and a cur
 
 from __future__ import annotations
 
-from django.db import connection
+from django.db import connection, router
 
 from trials.drugs import is_placebo
+from trials.ingest.built_once import update_columns
 from trials.ingest.records import MeshTerm, PartialDate, RegistryId, TrialRecord
 from trials.models import (
     Arm,
@@ -25,9 +26,7 @@ from trials.models import (
     TrialCondition,
     TrialMeshTerm,
 )
-from trials.models import (
-    RegistryId as RegistryIdRow,
-)
+from trials.models import RegistryId as RegistryIdRow
 from trials.vocab.conditions import condition_vocabulary
 from trials.vocab.drugs import drug_vocabulary
 from trials.vocab.places import gazetteer
@@ -96,7 +95,10 @@ def write_trial(
     _set_scalars(trial, record, sponsor=is_new or "lead_sponsor" not in unchanged or trial.lead_sponsor_id is None)
     for name, value in kept_columns.items():
         setattr(trial, name, value)
-    trial.save(update_fields=None if before is None else _changed_columns(trial, before))
+    if before is None:
+        trial.save()
+    else:
+        update_columns(trial, _changed_columns(trial, before), router.db_for_write(Trial))
     parts = [part for part in PARTS if part not in keep and part not in unchanged]
     # The same MeSH terms and conditions give the same MeSH rows: the conditions' mapping is that
     # of their rows, which stay too.

@@ -25,6 +25,7 @@ from trials.ingest.bulk.vocab_ids import VocabularyIds
 from trials.ingest.pipeline import RecordReport
 from trials.ingest.readers import Unreadable
 from trials.ingest.records import RawSource
+from trials.ingest.session import use_lz4
 
 log = logging.getLogger(__name__)
 _ATTEMPTS = 3
@@ -54,7 +55,7 @@ def start_worker(run_id: int, curated_conditions: dict[str, str], *, own_connect
     ``synchronous_commit`` off: a crash may lose the last batches' commits, never part of one, and
     importing again redoes them. JIT off: batch statements are costed high (thousands of trials)
     but run in a second or less, and compiling them took 1.5 s. TOAST compression lz4 where the
-    server has it (``LZ4_COMPRESSION``)."""
+    server has it (``session.use_lz4``)."""
     global _worker
     _worker = _Worker(run_id, VocabularyIds())
     set_curated_conditions(curated_conditions)
@@ -62,23 +63,7 @@ def start_worker(run_id: int, curated_conditions: dict[str, str], *, own_connect
         with connection.cursor() as cursor:
             cursor.execute("SET synchronous_commit TO off")
             cursor.execute("SET jit TO off")
-            if LZ4_COMPRESSION in _toast_compressions(cursor):
-                cursor.execute(f"SET default_toast_compression TO {LZ4_COMPRESSION}")
-
-
-# A study's raw source and its two JSON snapshots (about 45 kB) are compressed on their way into
-# TOAST storage. pglz, the default, took half of PostgreSQL's COPY time (0.5 ms of CPU a study);
-# lz4 compresses JSON several times faster, to about the same size, and is read back faster too.
-# Values keep the method they were written with, so a catalogue may mix both.
-LZ4_COMPRESSION = "lz4"
-
-
-def _toast_compressions(cursor) -> list[str]:
-    """The compression methods this server was built with (none before PostgreSQL 14; a build
-    without lz4, such as an embedded server, lists only pglz)."""
-    cursor.execute("SELECT enumvals FROM pg_settings WHERE name = 'default_toast_compression'")
-    row = cursor.fetchone()
-    return list(row[0]) if row and row[0] else []
+            use_lz4(cursor)
 
 
 def load_chunk(units: list) -> ChunkResult:

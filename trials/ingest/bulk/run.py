@@ -24,7 +24,8 @@ from trials.ingest import pipeline, run_liveness
 from trials.ingest.bulk.batch import PhaseTimes, analyze_written
 from trials.ingest.bulk.chunk import ChunkResult, load_chunk, start_worker
 from trials.ingest.bulk.vocab_ids import curated_conditions
-from trials.ingest.pipeline import RecordReport, _asynchronous_commits, _finish
+from trials.ingest.pipeline import RecordReport, _finish
+from trials.ingest.session import import_session
 from trials.models import ImportOutcome, ImportRun
 
 BATCH_SIZE = 2000
@@ -49,7 +50,7 @@ def bulk_import(
     with _chunk_results(units, run, workers, batch_size) as results:
         run_liveness.claim(run)
         try:
-            with _asynchronous_commits():
+            with import_session():
                 started = time.perf_counter()
                 for result in results:
                     times.add("waiting for the workers", started)

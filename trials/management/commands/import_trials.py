@@ -79,7 +79,8 @@ class Command(BaseCommand):
                 if bulk:
                     bulk_import(units, run=run, on_record=on_record)
                 else:
-                    import_units(units, run=run, format=format, on_record=on_record)
+                    # One process parses the records while this one loads them (a core each).
+                    import_units(units, run=run, format=format, on_record=on_record, parse_workers=1)
             finally:
                 if report_file:
                     report_file.close()

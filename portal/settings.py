@@ -190,6 +190,8 @@ SEARCH_ENGINE_BACKGROUND = envbool("SEARCH_ENGINE_BACKGROUND", True)
 # Where the snapshot's arrays are kept for the other workers and the next start (trials.engine.stored);
 # empty: each worker reads its own from PostgreSQL.
 SEARCH_SNAPSHOT_DIR = os.environ.get("SEARCH_SNAPSHOT_DIR", str(BASE_DIR / "var" / "search-snapshots"))
+# The vocabularies built from data/vocab, pickled for the next process (trials.vocab.stored).
+VOCAB_CACHE_DIR = os.environ.get("VOCAB_CACHE_DIR", str(BASE_DIR / "var" / "vocab-cache"))
 # Whole answers of the search page and the API list, kept under the catalogue's version (trials.page_cache):
 # the same search asked again is a cache read. 0 turns it off.
 PAGE_CACHE_SECONDS = envint("PAGE_CACHE_SECONDS", 600)

@@ -19,6 +19,7 @@ from functools import cache
 from pathlib import Path
 
 from trials.vocab.keys import name_key
+from trials.vocab.stored import stored
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "vocab"
 CONDITIONS = DATA / "conditions.tsv.gz"
@@ -228,7 +229,7 @@ class ConditionVocabulary:
 @cache
 def condition_vocabulary() -> ConditionVocabulary:
     """The shipped vocabulary, loaded once per process."""
-    return ConditionVocabulary()
+    return stored("conditions", [CONDITIONS, ABBREVIATIONS], ConditionVocabulary)
 
 
 def _mesh_pair(mesh) -> tuple[str, str]:

@@ -27,6 +27,7 @@ from trials.vocab.keys import name_key
 from trials.vocab.record_text import described_classes, development_code, is_development_code, wording_classes
 from trials.vocab.regimens import regimen_drugs
 from trials.vocab.spelling import SpellingIndex
+from trials.vocab.stored import stored
 
 
 def _words(text: str) -> frozenset[str]:
@@ -268,11 +269,15 @@ class DrugVocabulary:
         words = [key for key in _candidates(part) if " " not in key and key not in _GENERIC | _TRAILING | _LEADING]
         if not words:
             return None
+        index = next(filter(lambda i: i is not None, map(self.spelling_index().row_of, words)), None)
+        return None if index is None else replace(self._drug(index, self._rows[index][5]), provisional=True)
+
+    def spelling_index(self) -> SpellingIndex:
+        """The one-word names by their one-letter deletions, built on first use (0.25 s)."""
         if self._spelling is None:
             names = ((key, index) for table in (self._by_name, self._by_synonym) for key, index in table.items())
             self._spelling = SpellingIndex((key, index) for key, index in names if " " not in key)
-        index = next(filter(lambda i: i is not None, map(self._spelling.row_of, words)), None)
-        return None if index is None else replace(self._drug(index, self._rows[index][5]), provisional=True)
+        return self._spelling
 
     def _names_a_drug(self, text: str) -> bool:
         """Whether ``text`` names a drug the vocabulary knows by a one-word name ("pembrolizumab");
@@ -389,5 +394,12 @@ def _candidates(name: str) -> list[str]:
 
 @lru_cache(maxsize=1)
 def drug_vocabulary() -> DrugVocabulary:
-    """The vocabulary shipped in ``data/vocab/``, read on first use."""
-    return DrugVocabulary.from_files()
+    """The vocabulary shipped in ``data/vocab/``, read on first use, with its spelling index (stored
+    with it: a day's new studies nearly always need it)."""
+
+    def build() -> DrugVocabulary:
+        vocabulary = DrugVocabulary.from_files()
+        vocabulary.spelling_index()
+        return vocabulary
+
+    return stored("drugs", [VOCAB_DIR / "drug_classes.tsv", VOCAB_DIR / "drugs.tsv.gz"], build)

@@ -3,6 +3,7 @@ leaves only whole trials, shows as interrupted, and running it again completes w
 
 import os
 import signal
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -26,11 +27,25 @@ def outcomes(run: ImportRun | None) -> int:
 def kill_after_some_records(process, run_of) -> ImportRun:
     """SIGKILL ``process`` once its run has loaded a few records (and before it is done)."""
     run = wait_for(lambda: (r := run_of()) and outcomes(r) >= 5 and r, what="five loaded records", process=process)
+    process.children = _children(process.pid)
     os.kill(process.pid, signal.SIGKILL)
     process.wait(timeout=30)
     run.refresh_from_db()
     assert 5 <= outcomes(run) < STUDIES, "the kill should land mid-run"
     return run
+
+
+def _children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(child) for child in path.read_text().split()] if path.exists() else []
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"  # a zombie has ended; its new parent may be slow to reap it
 
 
 def assert_interrupted_and_whole(run: ImportRun) -> None:
@@ -51,6 +66,10 @@ def test_killed_import_command_leaves_whole_trials_and_reruns_cleanly(tmp_path):
     process = manage("import_trials", str(studies))
     run = kill_after_some_records(process, lambda: ImportRun.objects.first())
     assert_interrupted_and_whole(run)
+    # Its parsing worker ends too, rather than waiting for records forever.
+    if Path("/proc/self/task").exists():
+        assert process.children, "import_trials parses in a worker process"
+        wait_for(lambda: not any(map(_running, process.children)), timeout=10, what="the parsing worker to end")
     loaded = run.created
 
     call_command("import_trials", str(studies), verbosity=0)

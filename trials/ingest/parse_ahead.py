@@ -11,6 +11,9 @@ holds the same few records whatever the file's size.
 from __future__ import annotations
 
 import multiprocessing
+import os
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -37,7 +40,9 @@ class ParsingAhead:
         if self.workers > 0 and not connection.in_atomic_block:
             connections.close_all()  # reopened by the next query, after the fork
             context = multiprocessing.get_context("fork")
-            self.executor = ProcessPoolExecutor(self.workers, mp_context=context)
+            self.executor = ProcessPoolExecutor(
+                self.workers, mp_context=context, initializer=_exit_with_parent, initargs=(os.getpid(),)
+            )
             self.executor.submit(int).result()  # forked now, while no connection is open
         return self
 
@@ -59,3 +64,16 @@ class ParsingAhead:
             if not in_flight:
                 return
             yield from in_flight.popleft().result()
+
+
+def _exit_with_parent(parent: int) -> None:
+    """Worker initializer: end when the loader's process is gone. A loader killed (``kill -9``, the
+    OOM killer) cannot tell its worker, which would wait for records forever: the pipe it reads
+    from stays open in the worker itself."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent watch", daemon=True).start()

@@ -120,7 +120,7 @@ def _dump(client, url: str, connection) -> None:
         client.get(url)
         profile.disable()
     out = io.StringIO()
-    pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(50)
+    pstats.Stats(profile, stream=out).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(50)
     print(out.getvalue())
     for query in queries.captured_queries:
         print(f"  {float(query['time']) * 1000:7.1f} ms  {query['sql'][:200]}")

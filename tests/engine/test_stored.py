@@ -46,14 +46,14 @@ def test_the_first_reader_stores_it_and_the_next_maps_it(search_catalogue, snaps
     assert kept.name == f"v{version}" and (kept / "meta.json").exists()
     monkeypatch.setattr(stored, "load", _no_postgresql)
     mapped = stored.stored_or_read("default", lambda v, size: v == version)
-    assert isinstance(mapped.ids, np.memmap) and not mapped.ids.flags.writeable
+    assert isinstance(mapped.ids.base, np.memmap) and not mapped.ids.flags.writeable
     assert mapped.version == read.version and (mapped.ids == read.ids).all()
     for name, column in read.multi.items():
         assert mapped.multi[name].values == column.values
         assert (mapped.multi[name].row_codes == column.row_codes).all()
     assert (mapped.text.rows == read.text.rows).all() and (mapped.text.bitsets == read.text.bitsets).all()
     assert (mapped.text.positions == read.text.positions).all() and (mapped.text.counts == read.text.counts).all()
-    assert isinstance(mapped.text.positions, np.memmap) and len(mapped.text.positions) > len(mapped.text.counts)
+    assert isinstance(mapped.text.positions.base, np.memmap) and len(mapped.text.positions) > len(mapped.text.counts)
     assert all((mapped.orders[name] == order).all() for name, order in read.orders.items())
 
 
@@ -63,7 +63,7 @@ def test_a_mapped_snapshot_searches_as_sql(search_catalogue, snapshot_dir, data)
     forget()
     filterset = TrialFilterSet(data)
     search = engine(filterset, catalogue_version())  # maps it
-    assert isinstance(_holder.snapshot.ids, np.memmap)
+    assert isinstance(_holder.snapshot.ids.base, np.memmap)
     labels = FacetLabels(filterset)
     assert _counts(filterset, labels, search) == _counts(filterset, labels, None)
     expected = list(ordered(filterset, filterset.filter_queryset(trial_list())).values_list("pk", flat=True))

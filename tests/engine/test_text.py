@@ -5,8 +5,9 @@ import numpy as np
 import pytest
 from django.db import connection
 
+from trials.engine import text as text_index
 from trials.engine.snapshot import load
-from trials.engine.text import word_key
+from trials.engine.text import TextIndex, word_key
 from trials.models import Trial
 from trials.search import rank, search_trials
 from trials.search_query import Phrase, Word, to_text, websearch
@@ -84,6 +85,62 @@ def test_phrases_are_read_in_the_positions_as_postgresql_reads_them(snapshot):
         assert sorted(found) == sorted(expected), text
     assert asked == []  # PostgreSQL was never asked for positions
     assert len(typed) > 30
+
+
+def test_wide_keys_read_phrases_as_narrow_ones(snapshot, monkeypatch):
+    """Past 2^18 candidates a phrase's keys are 64 bits wide; the same trials either way."""
+    typed = ['"small cell"', '"small cell lung"', '"cluster headache" -obesity', *_titles_phrases()[:20]]
+    narrow = [snapshot.text.matching(websearch(text).tree, None).tolist() for text in typed]
+    monkeypatch.setattr(text_index, "_NARROW_KEYS_UP_TO", 0)
+    assert [snapshot.text.matching(websearch(text).tree, None).tolist() for text in typed] == narrow
+    assert any(any(found) for found in narrow)
+
+
+def _two_rows(first: dict[str, list[int]], second: dict[str, list[int]]) -> TextIndex:
+    """An index of two rows with the given words at the given positions (all at place A)."""
+    words = sorted(set(first) | set(second), key=word_key)
+    rows, counts, positions, start, length = [], [], [], [], []
+    for word in words:
+        held = [(row, at[word]) for row, at in enumerate((first, second)) if word in at]
+        start.append(len(rows))
+        length.append(len(held))
+        for row, places in held:
+            rows.append(row)
+            counts.append(len(places))
+            positions += places
+    groups = len(words)
+    posting_start = np.array(start, dtype=np.int64)
+    position_start = np.array([sum(counts[: int(s)]) for s in start], dtype=np.int64)
+    return TextIndex(
+        size=2,
+        keys=np.array([word_key(w) for w in words], dtype=np.int64),
+        first_group=np.arange(groups, dtype=np.int32),
+        group_count=np.ones(groups, dtype=np.int8),
+        place=np.zeros(groups, dtype=np.int8),
+        start=posting_start,
+        length=np.array(length, dtype=np.int32),
+        dense=np.full(groups, -1, dtype=np.int32),
+        rows=np.array(rows, dtype=np.uint32),
+        bitsets=np.zeros((0, 1), dtype=np.uint8),
+        posting_start=posting_start,
+        position_start=position_start,
+        counts=np.array(counts, dtype=np.uint16),
+        positions=np.array(positions, dtype=np.uint16),
+    )
+
+
+@pytest.mark.parametrize("narrow_up_to", [1 << 18, 0])
+def test_a_phrase_never_runs_from_one_trial_into_the_next(monkeypatch, narrow_up_to):
+    """A left word at PostgreSQL's last position (16,383) ends no phrase: adding the distance to
+    its key must not reach the next trial's first positions."""
+    monkeypatch.setattr(text_index, "_NARROW_KEYS_UP_TO", narrow_up_to)
+    index = _two_rows({"alpha": [16383], "beta": [16382]}, {"alpha": [9], "beta": [1, 7, 11]})
+    far = Phrase(Word("alpha"), Word("beta"), 2)
+    assert index.matching(far, None).tolist() == [False, True]  # row 1: alpha 9, beta 11
+    index = _two_rows({"alpha": [16383], "beta": [16382]}, {"alpha": [9], "beta": [1, 7]})
+    assert index.matching(far, None).tolist() == [False, False]  # not row 0's alpha and row 1's beta 1
+    near = Phrase(Word("beta"), Word("alpha"), 1)
+    assert index.matching(near, None).tolist() == [True, False]  # row 0: beta 16382, alpha 16383
 
 
 def test_a_phrase_of_another_shape_is_asked_of_postgresql(snapshot):

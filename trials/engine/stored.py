@@ -149,8 +149,10 @@ def read(path: Path, alias: str) -> Snapshot:
     if meta.get("format") != FORMAT:
         raise ValueError(f"format {meta.get('format')}, not {FORMAT}")
 
+    # Plain arrays over the mappings (np.asarray: a view, the map kept alive as its base): a
+    # slice of an np.memmap costs microseconds of subclass bookkeeping, and a search takes hundreds.
     def array(name: str) -> np.ndarray:
-        return np.load(path / f"{name}.npy", mmap_mode="r", allow_pickle=False)
+        return np.asarray(np.load(path / f"{name}.npy", mmap_mode="r", allow_pickle=False))
 
     ids = array("ids")
     size = len(ids)
@@ -165,11 +167,11 @@ def read(path: Path, alias: str) -> Snapshot:
         for name, values in meta["multi"].items()
     }
     single = {name: SingleColumn(values, array(f"single.{name}")) for name, values in meta["single"].items()}
-    keys = {path.name[5:-4]: np.asarray(array(path.name[:-4])) for path in sorted(path.glob("keys.*.npy"))}
+    keys = {path.name[5:-4]: array(path.name[:-4]) for path in sorted(path.glob("keys.*.npy"))}
     sites = Sites(*(array(f"sites.{part}") for part in ("rows", "latitude", "longitude")))
     text = TextIndex(
         size,
         *(array(f"text.{part}") for part in (*_TEXT_ARRAYS, *_TEXT_MORE)),
-        *(read_u16(path / f"text.{part}.u16") for part in _TEXT_U16),
+        *(np.asarray(read_u16(path / f"text.{part}.u16")) for part in _TEXT_U16),
     )
     return Snapshot(alias, meta["version"], ids, multi, single, keys, sites, text)

@@ -25,6 +25,10 @@ import numpy as np
 
 from trials.search_query import RANK_WEIGHTS, And, Node, Not, Or, Phrase, Word
 
+_ONES = np.array([bin(byte).count("1") for byte in range(256)], dtype=np.uint8)  # set bits per byte value
+_POSITION_BITS = 14  # PostgreSQL's positions are 1 .. 16,383
+_LAST_POSITION = (1 << _POSITION_BITS) - 1
+_NARROW_KEYS_UP_TO = 1 << (32 - _POSITION_BITS)  # candidates whose keys fit 32 bits
 _PLACES = list(RANK_WEIGHTS)  # "A", "B", "C", "D": a group's place code is its index here
 # Aggregates of one group see its rows in the same order: the ids, each one's number of positions
 # and the positions themselves line up.
@@ -127,53 +131,69 @@ class TextIndex:
     def phrase_rows(self, phrase: Phrase, candidates: np.ndarray) -> np.ndarray | None:
         """Those of the candidate rows holding ``phrase``, from the positions; None for a phrase
         of another shape than words in a row (PostgreSQL then reads it)."""
-        keys = self._phrase_keys(phrase, candidates)
+        # A key is a candidate's rank (not its row) and a position: 32 bits for up to 2^18
+        # candidates, so each pass over a common phrase's million positions moves half the bytes.
+        dtype = np.uint32 if len(candidates) <= _NARROW_KEYS_UP_TO else np.int64
+        keys = self._phrase_keys(phrase, candidates, dtype)
         if keys is None:
             return None
-        held = np.zeros(self.size, dtype=bool)
-        held[keys >> 16] = True
-        return np.flatnonzero(held)
+        held = np.zeros(len(candidates), dtype=bool)
+        held[keys >> _POSITION_BITS] = True
+        return candidates[held]
 
-    def _phrase_keys(self, node: Node, candidates: np.ndarray) -> np.ndarray | None:
-        """``row << 16 | position`` of each place the node ends at, in the candidate rows: a word's
-        positions, or a phrase's right word where its left part ends ``distance`` before (as
-        PostgreSQL reads a phrase; 16 bits, so a position minus a distance never reaches the row
-        before)."""
+    def _phrase_keys(self, node: Node, candidates: np.ndarray, dtype) -> np.ndarray | None:
+        """``rank << 14 | position`` of each place the node ends at, in the candidate rows (by
+        their rank among the candidates): a word's positions, or a phrase's right word where its
+        left part ends ``distance`` before (as PostgreSQL reads a phrase)."""
         if isinstance(node, Word):
-            return self._position_keys(node.lexeme, candidates)
+            return self._position_keys(node.lexeme, candidates, dtype)
         if not isinstance(node, Phrase) or not isinstance(node.right, Word):
             return None
-        left = self._phrase_keys(node.left, candidates)
+        left = self._phrase_keys(node.left, candidates, dtype)
         if left is None:
             return None
-        right = self._position_keys(node.right.lexeme, candidates)
-        left.sort(kind="stable")  # runs already sorted (one a group): timsort merges them
-        wanted = right - node.distance
-        at = np.minimum(np.searchsorted(left, wanted), max(len(left) - 1, 0))
-        return right[left[at] == wanted] if len(left) else right[:0]
+        right = self._position_keys(node.right.lexeme, candidates, dtype)
+        # A left end too near the last position for the distance can end no phrase (and adding
+        # the distance to it would reach the next rank's bits).
+        distance = dtype(node.distance)
+        left = left[(left & _LAST_POSITION) <= _LAST_POSITION - min(node.distance, _LAST_POSITION)] + distance
+        # Keys are unique on each side, so a key in both sorts next to itself. Each side is a few
+        # sorted runs (one a group): timsort merges them in linear time.
+        both = np.concatenate([left, right])
+        both.sort(kind="stable")
+        return both[1:][both[1:] == both[:-1]]
 
-    def _position_keys(self, lexeme: str, candidates: np.ndarray) -> np.ndarray:
+    def _position_keys(self, lexeme: str, candidates: np.ndarray, dtype) -> np.ndarray:
         parts = []
         for group in self._groups(lexeme):
-            slot, length = self.dense[group], int(self.length[group])
-            if slot >= 0:
-                member = np.unpackbits(self.bitsets[slot], count=self.size, bitorder="little")
-                held = candidates[member[candidates].astype(bool)]
-                index = (np.cumsum(member, dtype=np.int64) - 1)[held]  # the rank of each among the group's rows
-            else:
-                group_rows = self.rows[self.start[group] : self.start[group] + length]
-                index = np.searchsorted(group_rows, candidates)
-                inside = index < length
-                index, held = index[inside], candidates[inside]
-                found = group_rows[index] == held
-                index, held = index[found], held[found]
-            first = int(self.posting_start[group])
+            which, index = self._postings_at(group, candidates)
+            first, length = int(self.posting_start[group]), int(self.length[group])
             counts = self.counts[first : first + length].astype(np.int64)
             offsets = np.cumsum(counts) - counts + int(self.position_start[group])
             taken = counts[index]
             at = np.repeat(offsets[index] - (np.cumsum(taken) - taken), taken) + np.arange(int(taken.sum()))
-            parts.append((np.repeat(held.astype(np.int64), taken) << 16) | self.positions[at].astype(np.int64))
-        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+            keys = np.repeat(which.astype(dtype) << dtype(_POSITION_BITS), taken)
+            keys |= self.positions[at]
+            parts.append(keys)
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
+
+    def _postings_at(self, group: int, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Which of the candidate rows (ascending; by their rank) are in ``group``, and the index
+        of each among the group's postings (its rows ascending): for a bitset, the set bits before it."""
+        slot, length = self.dense[group], int(self.length[group])
+        if slot >= 0:
+            bits = self.bitsets[slot]
+            which = np.flatnonzero((bits[candidates >> 3] >> (candidates & 7).astype(np.uint8)) & 1)
+            held = candidates[which]
+            ones = _ONES[bits].astype(np.int64)
+            byte = held >> 3
+            below = bits[byte] & ((1 << (held & 7)) - 1).astype(np.uint8)
+            return which, (np.cumsum(ones) - ones)[byte] + _ONES[below]
+        group_rows = self.rows[self.start[group] : self.start[group] + length]
+        index = np.searchsorted(group_rows, candidates)
+        which = np.flatnonzero(index < length)
+        which = which[group_rows[index[which]] == candidates[which]]
+        return which, index[which]
 
     def matching(self, tree: Node | None, phrase_rows) -> np.ndarray:
         """Row mask of a query's tree; ``phrase_rows(tree, candidates)`` gives the candidate rows

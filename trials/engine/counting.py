@@ -27,18 +27,21 @@ FEW_ROWS = 0.3  # a mask matching fewer than this share of the rows may be count
 
 
 def by_rows(column, rows: int, codes: list[int] | None) -> bool:
-    """Whether counting a column through the matching rows' own entries is cheaper
-    than through the entries of every value counted (``codes``, or all): costs in nanoseconds as
-    measured at 600,000 trials (a row about 12 plus 6 an entry; an entry of a value about 2.5,
-    plus 1 microsecond a value)."""
+    """Whether counting a column through the matching rows' own entries is cheaper than through
+    the entries of every value counted (``codes``, or all). Costs in nanoseconds, measured at
+    600,000 trials (``benchmarks/README.md``): through the rows, 6 a row and 5 an entry of theirs,
+    12 once their entries pass 150,000 (the gathered arrays leave the caches: a search of 32,000
+    trials reads 310,000 condition entries); through the values, 1.5 an entry and 1 microsecond a
+    value (one sequential ``np.take`` over the mask)."""
     single = isinstance(column, SingleColumn)  # one entry a row with a value
     total, size = (len(column.by_value), len(column.codes)) if single else (len(column.codes), column.size)
-    per_row = total / max(size, 1)
+    row_entries = rows * total / max(size, 1)
     if codes is None:
         entries, values = total, len(column.values)
     else:
         entries, values = sum(int(column.starts[c + 1] - column.starts[c]) for c in codes), len(codes)
-    return rows * (12 + 6 * per_row) < 2.5 * entries + 1000 * values
+    per_entry = 5 if row_entries < 150_000 else 12
+    return 6 * rows + per_entry * row_entries < 1.5 * entries + 1000 * values
 
 
 class Search:

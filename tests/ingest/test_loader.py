@@ -110,10 +110,10 @@ def test_database_error_mid_write_leaves_nothing_half_written(ctgov_fixture, mon
     from trials.ingest import trial_writer
 
     def broken(*args, **kwargs):
-        raise trial_writer.Site.DoesNotExist("disk on fire")
+        raise Site.DoesNotExist("disk on fire")
 
-    monkeypatch.setattr(trial_writer, "_write_sites_and_contacts", broken)
-    with pytest.raises(trial_writer.Site.DoesNotExist):
+    monkeypatch.setattr(trial_writer, "write_sites_and_contacts", broken)
+    with pytest.raises(Site.DoesNotExist):
         _load(path)
     assert not Trial.objects.exists()
     assert not SourceRecord.objects.exists()
@@ -162,9 +162,9 @@ def test_rewritten_sites_keep_the_gazetteers_answer_without_asking_it_again(ctgo
         without_coordinates(p)
         p["contactsLocationsModule"]["locations"][0]["status"] = "RECRUITING"
 
-    from trials.ingest import trial_writer
+    from trials.ingest import site_writer
 
-    monkeypatch.setattr(trial_writer, "gazetteer", lambda: pytest.fail("the gazetteer was read again"))
+    monkeypatch.setattr(site_writer, "gazetteer", lambda: pytest.fail("the gazetteer was read again"))
     result = _load(path, _edited(path, site_recruiting), origin="recruiting.json")
     assert "sites" in result.changed_fields
     site = Site.objects.get()

@@ -156,7 +156,7 @@ def test_a_record_failing_in_a_batch_without_savepoints_fails_alone(import_paths
     from trials.ingest import pipeline, trial_writer
 
     monkeypatch.setattr(pipeline, "BATCH_SECONDS", 60)  # the four records in one batch
-    real = trial_writer._write_sites_and_contacts
+    real = trial_writer.write_sites_and_contacts
     failing = "NCT02782533"  # the second line of studies.jsonl
 
     def disk_full_for_one_trial(trial, record, **kwargs):
@@ -164,7 +164,7 @@ def test_a_record_failing_in_a_batch_without_savepoints_fails_alone(import_paths
             raise OperationalError("could not extend file: No space left on device")
         return real(trial, record, **kwargs)
 
-    monkeypatch.setattr(trial_writer, "_write_sites_and_contacts", disk_full_for_one_trial)
+    monkeypatch.setattr(trial_writer, "write_sites_and_contacts", disk_full_for_one_trial)
     caplog.set_level("INFO", logger="trials.ingest.pipeline")
     run = import_paths(ctgov_fixture("studies.jsonl"))
     assert _counts(run) == (3, 0, 0, 1)

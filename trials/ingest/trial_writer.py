@@ -10,18 +10,18 @@ What a curator set in admin is kept: a curated column keeps its value, and a cur
 
 from __future__ import annotations
 
-from django.db import connection, router
+from django.db import router
 
 from trials.drugs import is_placebo
 from trials.ingest.built_once import update_columns
 from trials.ingest.records import MeshTerm, PartialDate, RegistryId, TrialRecord
+from trials.ingest.site_writer import delete_sites, write_sites_and_contacts
 from trials.models import (
     Arm,
     Contact,
     Intervention,
     Organization,
     Outcome,
-    Site,
     Trial,
     TrialCondition,
     TrialMeshTerm,
@@ -29,7 +29,6 @@ from trials.models import (
 from trials.models import RegistryId as RegistryIdRow
 from trials.vocab.conditions import condition_vocabulary
 from trials.vocab.drugs import drug_vocabulary
-from trials.vocab.places import gazetteer
 from trials.vocab.rows import condition_row, drug_rows
 
 # Trial columns copied as they are (None -> "" for text columns).
@@ -130,7 +129,7 @@ def write_trial(
             )
             for i, o in enumerate(record.outcomes)
         )
-    _write_sites_and_contacts(trial, record, people="contacts" in parts, sites="sites" in parts, places=places)
+    write_sites_and_contacts(trial, record, people="contacts" in parts, sites="sites" in parts, places=places)
     return trial
 
 
@@ -219,18 +218,7 @@ def _set_date(trial: Trial, name: str, value: PartialDate | None) -> None:
 def _delete_children(trial: Trial, parts: list[str], *, mesh_terms: bool = True) -> dict:
     """Delete the rows of ``parts`` (and the MeSH terms); returns where the deleted sites were
     placed by the gazetteer, {(city, country code, state): coordinates}, for the sites written anew."""
-    places = {}
-    if "sites" in parts:
-        # Contacts first, then the sites in one statement (the ORM would collect them for a cascade).
-        Contact.objects.filter(trial=trial, site__isnull=False).delete()
-        with connection.cursor() as cursor:
-            cursor.execute(_DELETE_SITES_SQL, [trial.pk, Site.CoordinatesFrom.GAZETTEER, ""])
-            for city, country_code, state, latitude, longitude, found in cursor.fetchall():
-                places[(city, country_code, state)] = {
-                    "latitude": latitude,
-                    "longitude": longitude,
-                    "coordinates_from": found,
-                }
+    places = delete_sites(trial) if "sites" in parts else {}
     if "contacts" in parts:
         Contact.objects.filter(trial=trial, site__isnull=True).delete()
     if "outcomes" in parts:
@@ -245,14 +233,6 @@ def _delete_children(trial: Trial, parts: list[str], *, mesh_terms: bool = True)
     if mesh_terms:
         TrialMeshTerm.objects.filter(trial=trial).delete()
     return places
-
-
-# The trial's sites go; what the gazetteer said for them (a point, or nothing) comes back.
-_DELETE_SITES_SQL = f"""
-WITH gone AS (DELETE FROM {Site._meta.db_table} WHERE trial_id = %s
-    RETURNING city, country_code, state, latitude, longitude, coordinates_from)
-SELECT DISTINCT * FROM gone WHERE coordinates_from IN (%s, %s)
-"""
 
 
 def _organization(org) -> Organization:
@@ -364,67 +344,3 @@ def _write_arms_and_interventions(trial: Trial, record: TrialRecord) -> None:
     Intervention.drugs.through.objects.bulk_create(links, ignore_conflicts=True)
     if placebos:
         Intervention.objects.filter(pk__in=placebos).update(is_placebo=True)
-
-
-def _write_sites_and_contacts(trial: Trial, record: TrialRecord, *, people: bool, sites: bool, places=None) -> None:
-    contacts = []
-    if people:
-        for kind, persons in (
-            (Contact.Kind.CENTRAL, record.central_contacts),
-            (Contact.Kind.OFFICIAL, record.officials),
-        ):
-            contacts += [_contact(trial, None, kind, c, i) for i, c in enumerate(persons)]
-    if sites:
-        contacts += _write_sites(trial, record, places or {})
-    Contact.objects.bulk_create(contacts)
-
-
-def _write_sites(trial: Trial, record: TrialRecord, places: dict) -> list[Contact]:
-    sites = Site.objects.bulk_create(
-        Site(
-            trial=trial,
-            facility=s.facility[:500],
-            city=s.city[:200],
-            state=s.state[:200],
-            postal_code=s.postal_code[:40],
-            country=s.country[:200],
-            country_code=s.country_code or "",
-            status=s.status or "",
-            **_coordinates(s, places),
-            position=i,
-        )
-        for i, s in enumerate(record.sites)
-    )
-    contacts = []
-    for site, source_site in zip(sites, record.sites, strict=True):
-        contacts += [_contact(trial, site, Contact.Kind.SITE, c, i) for i, c in enumerate(source_site.contacts)]
-    return contacts
-
-
-def _coordinates(site, places=None) -> dict:
-    """The source's coordinates when it gives them, else the city's from the offline gazetteer.
-
-    ``places`` holds what the gazetteer said for the trial's sites before (``_delete_children``):
-    a site at the same place gets the same answer without reading the gazetteer's country index."""
-    if site.latitude is not None and site.longitude is not None:
-        return {"latitude": site.latitude, "longitude": site.longitude, "coordinates_from": Site.CoordinatesFrom.SOURCE}
-    if places and (known := places.get((site.city[:200], site.country_code or "", site.state[:200]))):
-        return known
-    point = gazetteer().locate(site.city, site.country_code or "", site.state) if site.city else None
-    if point is None:
-        return {"latitude": None, "longitude": None, "coordinates_from": ""}
-    return {"latitude": point[0], "longitude": point[1], "coordinates_from": Site.CoordinatesFrom.GAZETTEER}
-
-
-def _contact(trial, site, kind, c, position) -> Contact:
-    return Contact(
-        trial=trial,
-        site=site,
-        kind=kind,
-        name=c.name[:300],
-        role=c.role or "",
-        phone=c.phone[:100],
-        email=c.email[:300],
-        affiliation=c.affiliation[:500],
-        position=position,
-    )

@@ -21,7 +21,8 @@ from trials.ingest.parsers import ctgov_json
 from trials.ingest.pipeline import RecordReport, _failed
 from trials.ingest.readers import Unreadable
 from trials.ingest.records import ParseError, RawSource, TrialRecord
-from trials.ingest.trial_writer import _coordinates, _set_scalars, mesh_terms
+from trials.ingest.site_writer import coordinates
+from trials.ingest.trial_writer import _set_scalars, mesh_terms
 from trials.models import Contact, Trial
 from trials.vocab.conditions import condition_vocabulary
 from trials.vocab.drugs import ResolvedDrug, drug_vocabulary
@@ -249,7 +250,7 @@ def _interventions(record: TrialRecord) -> tuple[list[tuple], list[list[Resolved
 def _sites(record: TrialRecord) -> tuple[list[tuple], list[list[tuple]]]:
     sites, contacts = [], []
     for i, s in enumerate(record.sites):
-        point = _coordinates(s)
+        point = coordinates(s)
         sites.append(
             (
                 s.facility[:500],

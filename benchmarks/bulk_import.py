@@ -56,7 +56,7 @@ def main() -> None:
     backend_seen = (None, 0.0)
     for attempt in ("first", "again") if args.again else ("first",):
         times = PhaseTimes()
-        started, main_started, machine_started = time.perf_counter(), time.process_time(), _machine_busy()
+        started, main_started, machine_started = time.perf_counter(), time.process_time(), machine_busy_seconds()
         run = bulk_import(
             read_paths(args.paths),
             run=start_run(f"bulk benchmark ({attempt})"),
@@ -80,9 +80,9 @@ def main() -> None:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_backend_pid()")
             pid = cursor.fetchone()[0]
-        backend = _process_cpu(pid) - (backend_seen[1] if backend_seen[0] == pid else 0.0)
-        backend_seen = (pid, _process_cpu(pid))
-        machine, available = _machine_busy() - machine_started, wall * (os.cpu_count() or 1)
+        backend = process_cpu_seconds(pid) - (backend_seen[1] if backend_seen[0] == pid else 0.0)
+        backend_seen = (pid, process_cpu_seconds(pid))
+        machine, available = machine_busy_seconds() - machine_started, wall * (os.cpu_count() or 1)
         print(
             f"  main process CPU {time.process_time() - main_started:.1f} s, its PostgreSQL backend {backend:.1f} s; "
             f"the machine busy {machine:.0f} of {available:.0f} core-seconds"
@@ -113,13 +113,13 @@ def _print_cpu(seconds: dict[str, float], studies: int) -> None:
     )
 
 
-def _process_cpu(pid: int) -> float:
+def process_cpu_seconds(pid: int) -> float:
     """CPU seconds of a process on this machine (utime + stime)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _machine_busy() -> float:
+def machine_busy_seconds() -> float:
     """Core-seconds the whole machine has spent busy since boot (all but idle and I/O wait)."""
     ticks = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
     return (sum(ticks[:8]) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")

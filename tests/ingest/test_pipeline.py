@@ -2,6 +2,7 @@
 
 import gzip
 import json
+import os
 import zipfile
 
 import pytest
@@ -180,8 +181,6 @@ def test_a_record_failing_in_a_batch_without_savepoints_fails_alone(import_paths
 def test_records_parsed_by_a_worker_process_import_as_the_loader_parsing_them(ctgov_fixture, tmp_path, monkeypatch):
     """``parse_workers``: the records are parsed in a forked process (never in this one), in order,
     and a record that does not parse still fails alone."""
-    import os
-
     from trials.ingest import pipeline
     from trials.ingest.readers import read_paths
 
@@ -221,3 +220,67 @@ def test_sources_are_stored_with_lz4_where_the_server_has_it(import_paths, ctgov
         assert cursor.fetchall() == [(expected,)]
         cursor.execute("SHOW default_toast_compression")  # the session as it was after the run
         assert cursor.fetchone()[0] == "pglz"
+
+
+def _amended(line: str) -> str:
+    """The study as the registry posts it later: a new title and a later update date."""
+    study = json.loads(line)
+    protocol = study["protocolSection"]
+    protocol["identificationModule"]["briefTitle"] += " (amended)"
+    protocol["statusModule"]["lastUpdatePostDateStruct"] = {"date": "2026-11-30", "type": "ACTUAL"}
+    return json.dumps(study)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_records_loaded_by_worker_processes_import_as_one_loader_imports_them(ctgov_fixture, tmp_path, monkeypatch):
+    """``loaders``: chunks of records parsed and loaded by forked workers on their own connections
+    (never by this process), reported in order, counted once each; a bad record fails alone, and
+    two versions of one study loaded at once by two workers make one trial showing the newer."""
+    from tests.processes import assert_catalogue_whole
+    from trials.ingest import pipeline
+    from trials.ingest.readers import read_paths
+
+    studies = ctgov_fixture("studies.jsonl").read_text().splitlines()
+    day = tmp_path / "day.jsonl"
+    day.write_text("\n".join([studies[0], '{"protocolSection": 7}', *studies[1:], _amended(studies[0])]) + "\n")
+    loaded_by = tmp_path / "pids"
+    main = os.getpid()
+    real = pipeline.load_record
+
+    def noting_the_process(*args, **kwargs):
+        with loaded_by.open("a") as pids:
+            pids.write(f"{os.getpid()}\n")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "load_record", noting_the_process)  # the forked workers' too
+    monkeypatch.setattr(pipeline, "BATCH_RECORDS", 1)  # chunks of two records: three chunks
+    reports = []
+    run = pipeline.import_units(read_paths([day]), run=pipeline.start_run("test"), on_record=reports.append, loaders=2)
+
+    assert run.status == ImportRun.Status.COMPLETED
+    assert (run.total, *_counts(run)) in {(6, 4, 1, 0, 1), (6, 4, 0, 1, 1)}  # the later-loaded version adds a source
+    assert _counts(ImportRun.objects.get(pk=run.pk)) == _counts(run)
+    assert [r.source.rsplit(":", 1)[1] for r in reports] == [f"line {n}" for n in range(1, 7)]
+    assert [r.outcome for r in reports].count("failed") == 1 and reports[1].outcome == "failed"
+    assert ImportOutcome.objects.filter(run=run).count() == 6
+    pids = set(map(int, loaded_by.read_text().split()))
+    assert pids and main not in pids
+    assert Trial.objects.count() == 4
+    amended = json.loads(_amended(studies[0]))["protocolSection"]["identificationModule"]["briefTitle"]
+    trial = Trial.objects.get(brief_title=amended)  # whichever worker wrote last
+    assert SourceRecord.objects.filter(trial=trial).count() == 2
+    assert_catalogue_whole()
+
+    again = pipeline.import_units(read_paths([day]), run=pipeline.start_run("again"), loaders=2)
+    assert (again.total, *_counts(again)) == (6, 0, 0, 5, 1)
+    assert Trial.objects.count() == 4 and SourceRecord.objects.count() == 5
+
+
+def test_a_dry_run_asked_for_loading_workers_loads_in_this_process(import_paths, ctgov_fixture):
+    """An admin preview rolls each record back in one transaction: it never forks loaders."""
+    from trials.ingest import pipeline
+    from trials.ingest.readers import read_paths
+
+    run = pipeline.start_run("preview", dry_run=True)
+    pipeline.import_units(read_paths([ctgov_fixture("studies.jsonl")]), run=run, loaders=2)
+    assert run.created == 4 and not Trial.objects.exists()

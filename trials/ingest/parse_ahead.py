@@ -1,4 +1,5 @@
-"""Records parsed in a worker process while the loader writes the ones before them.
+"""Records parsed in a worker process while the loader writes the ones before them (or parsed and
+loaded by worker processes, each on its own connection: ``pipeline``'s ``loaders``).
 
 The per-record loader spends most of its time waiting on PostgreSQL, with the machine's other core
 idle; parsing (about 1 ms of CPU a CT.gov study, a tenth of an update's cost) moves there. The
@@ -10,8 +11,11 @@ holds the same few records whatever the file's size.
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import signal
+import sys
 import threading
 import time
 from collections import deque
@@ -50,17 +54,17 @@ class ParsingAhead:
         if self.executor is not None:
             self.executor.shutdown(wait=True, cancel_futures=True)
 
-    def map(self, function: Callable[[list], list], items: Iterable) -> Iterator:
-        """``function`` over consecutive chunks of ``items``, flattened, in order; ``function`` and
-        the items must pickle (a module-level function, dataclasses)."""
+    def map(self, function: Callable[[list], list], items: Iterable, chunk: int = CHUNK_RECORDS) -> Iterator:
+        """``function`` over consecutive chunks of ``items`` (``chunk`` items each), flattened, in
+        order; ``function`` and the items must pickle (a module-level function, dataclasses)."""
         if self.executor is None:
             yield from items
             return
         items = iter(items)
         in_flight: deque = deque()
         while True:
-            while len(in_flight) < CHUNKS_AHEAD * self.workers and (chunk := list(islice(items, CHUNK_RECORDS))):
-                in_flight.append(self.executor.submit(function, chunk))
+            while len(in_flight) < CHUNKS_AHEAD * self.workers and (chunk_items := list(islice(items, chunk))):
+                in_flight.append(self.executor.submit(function, chunk_items))
             if not in_flight:
                 return
             yield from in_flight.popleft().result()
@@ -68,8 +72,12 @@ class ParsingAhead:
 
 def _exit_with_parent(parent: int) -> None:
     """Worker initializer: end when the loader's process is gone. A loader killed (``kill -9``, the
-    OOM killer) cannot tell its worker, which would wait for records forever: the pipe it reads
-    from stays open in the worker itself."""
+    OOM killer) cannot tell its worker, which would wait for records forever (the pipe it reads
+    from stays open in the worker itself), or, loading, go on committing records for a run that
+    shows as interrupted. On Linux the kernel kills the worker with its parent; elsewhere a thread
+    looks every second."""
+    if _killed_with_parent() and os.getppid() == parent:
+        return
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -77,3 +85,18 @@ def _exit_with_parent(parent: int) -> None:
         os._exit(1)
 
     threading.Thread(target=watch, name="parent watch", daemon=True).start()
+
+
+def _killed_with_parent() -> bool:
+    """Ask Linux for SIGKILL when the thread that forked this process ends (``prctl(PR_SET_PDEATHSIG)``):
+    the importing thread, which waits for its workers before it returns."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+_PR_SET_PDEATHSIG = 1

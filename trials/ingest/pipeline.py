@@ -11,8 +11,10 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
+from functools import partial
 
 from django.db import DatabaseError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from trials.ingest import run_liveness
@@ -59,21 +61,30 @@ def import_units(
     format: str | None = None,
     on_record: Callable[[RecordReport], None] | None = None,
     parse_workers: int = 0,
+    loaders: int = 0,
 ) -> ImportRun:
     """Import every record the units hold into the catalogue, recording outcomes on ``run``.
 
     A ``run.dry_run`` (an admin preview) loads each record and rolls it back: the outcomes say
     what each record would become, and the catalogue is left as it was. ``parse_workers``
     processes parse the records ahead of the loader (``parse_ahead``; 0: the loader parses each
-    record as it loads it). They are forked first, closing this process's connection, so only
-    a caller outside a transaction that holds nothing on its connection should ask for them.
+    record as it loads it). ``loaders`` processes (2 or more; not for a dry run) instead each
+    parse and load chunks of the records on connections of their own, as concurrent imports do,
+    this process reading the units and reporting in the records' order. Workers are forked first,
+    closing this process's connection, so only a caller outside a transaction that holds nothing
+    on its connection should ask for them.
     """
-    with ParsingAhead(parse_workers) as ahead:
+    loaders = loaders if loaders > 1 and not run.dry_run else 0
+    with ParsingAhead(loaders or parse_workers) as ahead:
         run_liveness.claim(run)  # a process killed from here on leaves a run that shows as interrupted
         try:
             with import_session():
-                records = ahead.map(_parse_chunk, _records(units, run=run, format=format))
-                for report in _committed(records, run):
+                records = _records(units, run=run, format=format)
+                if loaders and ahead.executor is not None:
+                    reports = _loaded_by_workers(ahead, records, run)
+                else:
+                    reports = _committed(ahead.map(_parse_chunk, records), run)
+                for report in reports:
                     if on_record:
                         on_record(report)
         except BaseException:
@@ -85,6 +96,25 @@ def import_units(
         finally:
             run_liveness.release(run)
     return run
+
+
+def _loaded_by_workers(ahead: ParsingAhead, records: Iterator, run: ImportRun) -> Iterator[RecordReport]:
+    """The records loaded by the worker processes (``_load_chunk``), their reports in order. This
+    process counts the records found (``run.total``) and saves that count as the workers report."""
+    saved = None
+    for report in ahead.map(partial(_load_chunk, run), records, chunk=2 * BATCH_RECORDS):
+        if run.total != saved:
+            ImportRun.objects.filter(pk=run.pk).update(total=run.total)
+            saved = run.total
+        yield report
+    run.refresh_from_db(fields=[*COUNTERS, "total"])
+
+
+def _load_chunk(run: ImportRun, items: list[RecordReport | _Pending]) -> list[RecordReport]:
+    """In a loading worker: the chunk's records parsed and loaded in batches on this process's own
+    connection, as ``_committed`` loads them in a single process (counters added, not set)."""
+    with import_session():
+        return list(_committed(iter(items), run, counts_total=False))
 
 
 # A batch of records commits together: a commit, the run's counters, the search index and the
@@ -99,7 +129,9 @@ class _LoadAgain(Exception):
     """A record failed in a batch loaded without savepoints: the batch is loaded again with them."""
 
 
-def _committed(items: Iterator[RecordReport | _Pending], run: ImportRun) -> Iterator[RecordReport]:
+def _committed(
+    items: Iterator[RecordReport | _Pending], run: ImportRun, *, counts_total: bool = True
+) -> Iterator[RecordReport]:
     """Load the records (done here, while ``items`` yields them) in batches, each committed with
     its records' outcomes, the run's counters and the records' search documents: a process killed
     at any point leaves every record either loaded, counted and searchable, or neither.
@@ -126,7 +158,7 @@ def _committed(items: Iterator[RecordReport | _Pending], run: ImportRun) -> Iter
                             raise
                         raise _LoadAgain from exc
                     stopped = exc
-                _record_outcomes(run, reports)
+                _record_outcomes(run, reports, counts_total=counts_total)
         except _LoadAgain as exc:
             log.info("loading a batch again with a savepoint a record after: %s", exc.__cause__ or exc)
             # Parsed again: loading may have changed a record (its catalogue id added).
@@ -267,7 +299,14 @@ def _failed(origin: str, error: str, ids: list[str] | None = None) -> RecordRepo
     return RecordReport(origin, ImportOutcome.Outcome.FAILED, None, ids or [], f"{origin}: {error}", [])
 
 
-def _record_outcomes(run: ImportRun, reports: list[RecordReport]) -> None:
+# The run's counters of outcomes.
+COUNTERS = ("created", "updated", "unchanged", "failed")
+
+
+def _record_outcomes(run: ImportRun, reports: list[RecordReport], *, counts_total: bool = True) -> None:
+    """The reports' outcomes saved, and the run's counters moved on by them (added in SQL: loading
+    workers count into the same run); ``counts_total``: also the records found so far, counted by
+    this process."""
     ImportOutcome.objects.bulk_create(
         ImportOutcome(
             run=run,
@@ -285,7 +324,8 @@ def _record_outcomes(run: ImportRun, reports: list[RecordReport]) -> None:
     for counter, count in counters.items():
         setattr(run, counter, getattr(run, counter) + count)
     if counters:
-        run.save(update_fields=["total", *sorted(counters)])
+        totals = {"total": run.total} if counts_total else {}
+        ImportRun.objects.filter(pk=run.pk).update(**{c: F(c) + n for c, n in counters.items()}, **totals)
 
 
 def _finish(run: ImportRun, status: str) -> None:

@@ -49,9 +49,21 @@ class Command(BaseCommand):
             "by worker processes; studies already in the catalogue and other records go the per-record way",
         )
 
-    def handle(self, *args, paths, ctgov=None, ctgov_since=None, format=None, report=None, bulk=False, **options):
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=2,
+            help="Processes that parse and load records at once on the per-record path (default 2, a core each; "
+            "1: this process loads while another parses)",
+        )
+
+    def handle(
+        self, *args, paths, ctgov=None, ctgov_since=None, format=None, report=None, bulk=False, workers=2, **options
+    ):
         if sum([bool(paths), ctgov is not None, ctgov_since is not None]) != 1:
             raise CommandError("give exactly one source: files or folders, --ctgov NCT_ID ..., or --ctgov-since DATE")
+        if workers < 1:
+            raise CommandError("--workers must be 1 or more")
         if bulk and (not paths or format):
             raise CommandError("--bulk reads files (API v2 JSON lines) and detects each record's format itself")
         if ctgov:
@@ -79,8 +91,9 @@ class Command(BaseCommand):
                 if bulk:
                     bulk_import(units, run=run, on_record=on_record)
                 else:
-                    # One process parses the records while this one loads them (a core each).
-                    import_units(units, run=run, format=format, on_record=on_record, parse_workers=1)
+                    # Workers parse and load chunks of the records, or (one worker) one process parses
+                    # the records while this one loads them: a core each.
+                    import_units(units, run=run, format=format, on_record=on_record, parse_workers=1, loaders=workers)
             finally:
                 if report_file:
                     report_file.close()

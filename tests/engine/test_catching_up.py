@@ -66,6 +66,9 @@ def test_a_caught_up_snapshot_counts_and_pages_as_sql(changed_catalogue, data):
     expected = list(ordered(filterset, filterset.filter_queryset(trial_list())).values_list("pk", flat=True))
     assert search.page(filterset.sort_order, 0, 100) == expected
     assert search.page(filterset.sort_order, 1, 2) == expected[1:3]
+    # Every window, to the last page and past it: the older part's rows before the page are skipped.
+    for offset in range(len(expected) + 1):
+        assert search.page(filterset.sort_order, offset, 4) == expected[offset : offset + 4], offset
 
 
 def test_the_changes_are_read_once_a_version(changed_catalogue):

@@ -56,15 +56,20 @@ class CatchingUp:
         return top_of(values, counts, selected, limit, candidates)
 
     def page(self, sort: str, offset: int, limit: int) -> list[int]:
-        ids, keys = [], []
-        for search in (self.older, self.recent):
-            rows, row_keys = search.ranked(sort, offset + limit)
-            ids.append(search.snapshot.ids[rows])
-            keys.append(row_keys)
-        ids = np.concatenate(ids)
-        levels = [np.concatenate([older, recent]) for older, recent in zip(*keys, strict=True)]
+        """The page of both parts merged. The recent part's rows (up to the page's end) are few, so
+        the older part's rows before ``offset`` less their number come before the page whatever
+        their place among them: only the older rows from there on are merged (a deep page sorts
+        ``limit`` plus the recent rows, not the whole catalogue)."""
+        recent_rows, recent_keys = self.recent.ranked(sort, offset + limit)
+        older_rows, older_keys = self.older.ranked(sort, offset + limit)
+        skipped = max(0, offset - len(recent_rows))
+        ids = np.concatenate([self.older.snapshot.ids[older_rows[skipped:]], self.recent.snapshot.ids[recent_rows]])
+        levels = [
+            np.concatenate([older[skipped:], recent]) for older, recent in zip(older_keys, recent_keys, strict=True)
+        ]
         order = np.lexsort((ids, *reversed(levels)))  # the last key given is the most significant
-        return ids[order][offset : offset + limit].tolist()
+        start = offset - skipped
+        return ids[order][start : start + limit].tolist()
 
 
 def _added(older: tuple[list[str], np.ndarray], recent: tuple[list[str], np.ndarray]):

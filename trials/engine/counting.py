@@ -57,6 +57,9 @@ class Search:
         if changed is not None:
             self.alive = np.ones(snapshot.size, dtype=bool)
             self.alive[changed] = False
+            # The changed rows as a mask of their own, its rows known: every row's counts less theirs.
+            self._gone = ~self.alive
+            self._mask_rows[id(self._gone)] = (self._gone, np.unique(changed))
         else:
             self.alive = snapshot.every_row
 
@@ -94,7 +97,7 @@ class Search:
             values, counts = self.snapshot.counted[name]
             if self._changed is None:
                 return values, counts
-            return values, counts - self._count(name, ~self.alive)[1]
+            return values, counts - self._count(name, self._gone)[1]
         return self._count(name, mask, only)
 
     def _count(self, name: str, mask: np.ndarray, only: Iterable[str] | None = None) -> tuple[list[str], np.ndarray]:

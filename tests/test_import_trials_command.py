@@ -97,3 +97,10 @@ def test_bad_ctgov_arguments_are_refused_before_any_request(ctgov_replay, args, 
         call_command("import_trials", *args)
     assert ctgov_replay.requests == []
     assert not ImportRun.objects.exists()
+
+
+@pytest.mark.parametrize("workers", ["0", "-1"])
+def test_workers_fewer_than_one_are_refused_before_anything_is_imported(ctgov_fixture, workers):
+    with pytest.raises(CommandError, match="--workers must be 1 or more"):
+        call_command("import_trials", str(ctgov_fixture("NCT04728893.json")), "--workers", workers)
+    assert not ImportRun.objects.exists() and not Trial.objects.exists()

@@ -276,11 +276,22 @@ def test_records_loaded_by_worker_processes_import_as_one_loader_imports_them(ct
     assert Trial.objects.count() == 4 and SourceRecord.objects.count() == 5
 
 
-def test_a_dry_run_asked_for_loading_workers_loads_in_this_process(import_paths, ctgov_fixture):
-    """An admin preview rolls each record back in one transaction: it never forks loaders."""
+@pytest.mark.django_db(transaction=True)
+def test_a_dry_run_asked_for_loading_workers_loads_in_this_process(ctgov_fixture, tmp_path, monkeypatch):
+    """An admin preview rolls each record back: it is loaded here, never by forked loaders."""
     from trials.ingest import pipeline
     from trials.ingest.readers import read_paths
 
+    loaded_by = tmp_path / "pids"
+    real = pipeline.load_record
+
+    def noting_the_process(*args, **kwargs):
+        with loaded_by.open("a") as pids:
+            pids.write(f"{os.getpid()}\n")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "load_record", noting_the_process)
     run = pipeline.start_run("preview", dry_run=True)
     pipeline.import_units(read_paths([ctgov_fixture("studies.jsonl")]), run=run, loaders=2)
     assert run.created == 4 and not Trial.objects.exists()
+    assert set(map(int, loaded_by.read_text().split())) == {os.getpid()}

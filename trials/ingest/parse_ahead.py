@@ -30,6 +30,9 @@ from django.db import connection, connections
 CHUNK_RECORDS = 16
 CHUNKS_AHEAD = 4
 
+# prctl's option: the signal a process gets when the thread that forked it ends (Linux).
+_PR_SET_PDEATHSIG = 1
+
 
 class ParsingAhead:
     """A context in which ``map`` applies a function to chunks of items in ``workers`` forked
@@ -97,6 +100,3 @@ def _killed_with_parent() -> bool:
         return libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
     except (OSError, AttributeError):
         return False
-
-
-_PR_SET_PDEATHSIG = 1

@@ -76,7 +76,7 @@ def _write_sites(trial: Trial, record: TrialRecord, places: dict) -> list[Contac
 def coordinates(site, places=None) -> dict:
     """The source's coordinates when it gives them, else the city's from the offline gazetteer.
 
-    ``places`` holds what the gazetteer said for the trial's sites before (``_delete_children``):
+    ``places`` holds what the gazetteer said for the trial's sites before (``delete_sites``):
     a site at the same place gets the same answer without reading the gazetteer's country index."""
     if site.latitude is not None and site.longitude is not None:
         return {"latitude": site.latitude, "longitude": site.longitude, "coordinates_from": Site.CoordinatesFrom.SOURCE}

@@ -264,22 +264,20 @@ def test_source_text_is_escaped_never_markup(client, import_paths, ctgov_fixture
 def test_list_page_query_count(client, import_studies, django_assert_num_queries, django_assert_max_num_queries, size):
     import_studies(*NEWEST_FIRST[:size])
     # The first search of the catalogue's version:
-    # 1. the catalogue's version (the key of cached facet counts)
+    # 1. the catalogue's version (the key of cached facet counts, and of the names read so far)
     # 2. the number of results and every facet's counts (one query, as nothing is ticked)
-    # 3. the catalogue's version (the key of the drug and class names read so far)
-    # 4. the drug class tree (labels of the drug class facet)
-    # 5. the names of the facet's drugs (labels of the drug facet)
-    # 6. the page of trials, joined to their lead sponsors
-    # 7. registry ids of the page's trials (prefetch)
-    # 8. conditions of the page's trials (prefetch)
-    # 9. the catalogue's version (names of the listed drugs)
-    # 10. the listed drugs the facet did not list, with their classes
-    with django_assert_max_num_queries(10):
+    # 3. the drug class tree (labels of the drug class facet)
+    # 4. the names of the facet's drugs (labels of the drug facet)
+    # 5. the page of trials, joined to their lead sponsors
+    # 6. registry ids of the page's trials (prefetch)
+    # 7. conditions of the page's trials (prefetch)
+    # 8. the listed drugs the facet did not list, with their classes
+    with django_assert_max_num_queries(8):
         response = client.get(LIST_URL)
     assert len(response.context["page"].object_list) == size
-    # Again: counts, labels and drug names come from the caches of this version (1, 3, 9 above),
-    # the page's trials from the database (6, 7, 8).
-    with django_assert_num_queries(6):
+    # Again: counts, labels and drug names come from the caches of this version (1 above), the
+    # page's trials from the database (5, 6, 7).
+    with django_assert_num_queries(4):
         client.get(LIST_URL)
 
 
@@ -288,9 +286,9 @@ def test_search_query_count(client, import_studies, django_assert_num_queries, s
     import_studies(*NEWEST_FIRST[:size])
     client.get(LIST_URL, {"q": "glioma"})
     # 1. is the query a registry id? (no)
-    # 2.-7. as for the list page searched again
-    # 8. the matched words highlighted in the page's titles and summaries
-    with django_assert_num_queries(8):
+    # 2.-5. as for the list page searched again
+    # 6. the matched words highlighted in the page's titles and summaries
+    with django_assert_num_queries(6):
         response = client.get(LIST_URL, {"q": "glioma"})
     assert listed_ids(response) == ["NCT06482905"]
 

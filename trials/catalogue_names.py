@@ -79,10 +79,11 @@ class CatalogueNames:
 _current: CatalogueNames | None = None
 
 
-def catalogue_names() -> CatalogueNames:
-    """The names of the catalogue's current version (one query, the version)."""
+def catalogue_names(version: int | None = None) -> CatalogueNames:
+    """The names of the catalogue's ``version``, by default its current one (one query, the
+    version): a request that read the version once gives it."""
     global _current
-    version = catalogue_version()
+    version = catalogue_version() if version is None else version
     names = _current
     if names is None or names.version != version:
         names = _current = CatalogueNames(version)

@@ -45,8 +45,10 @@ class FacetValue:
 
 
 class FacetLabels:
-    def __init__(self, filterset):
+    def __init__(self, filterset, version: int | None = None):
+        """``version``: the catalogue's, when the caller has read it (the names are of it)."""
         self.filterset = filterset
+        self._version = version
         self._params = filterset.params()  # the search as URL parameters, read by every value's link
         self._classes: dict[str, tuple[str, str | None]] | None = None  # key -> (name, parent key)
         self._catalogue_names: CatalogueNames | None = None
@@ -122,7 +124,7 @@ class FacetLabels:
 
     def _names(self) -> CatalogueNames:
         if self._catalogue_names is None:
-            self._catalogue_names = catalogue_names()
+            self._catalogue_names = catalogue_names(self._version)
         return self._catalogue_names
 
     # Flat facets ---------------------------------------------------------------------------------

@@ -107,6 +107,7 @@ class FacetCounts:
     total: int
     facets: list[Facet]
     search: Search | None = None  # the in-memory search that counted them, when there was one
+    version: int | None = None  # the catalogue's, which they are of
 
 
 def count_facets(filterset: TrialFilterSet, url: Callable[[dict], str] | None = None) -> FacetCounts:
@@ -114,10 +115,11 @@ def count_facets(filterset: TrialFilterSet, url: Callable[[dict], str] | None = 
 
     Queries: the catalogue's version; when the counts are not cached, one per distinct set of
     applied filters (one when nothing is ticked, plus one per dimension with a ticked value);
-    plus what the labels need (``FacetLabels``).
+    plus what the labels need (``FacetLabels``, names of this version).
     """
-    labels = FacetLabels(filterset)
-    (total, rows), search = _cached_counts(filterset, labels)
+    version = catalogue_version()
+    labels = FacetLabels(filterset, version)
+    (total, rows), search = _cached_counts(filterset, labels, version)
     facets = []
     for dimension in DIMENSIONS:
         found = rows.get(dimension.name, [])
@@ -131,16 +133,17 @@ def count_facets(filterset: TrialFilterSet, url: Callable[[dict], str] | None = 
         if url and (facet.truncated or facet.expanded):
             facet.more_url = url(labels.toggled("expand", dimension.name))
         facets.append(facet)
-    return FacetCounts(total, facets, search)
+    return FacetCounts(total, facets, search, version)
 
 
-def _cached_counts(filterset: TrialFilterSet, labels: FacetLabels) -> tuple[tuple[int, dict], Search | None]:
-    """The counts of this search, from the cache when the catalogue has not changed since they
-    were counted (one query for the catalogue's version), else counted and kept; and the
-    in-memory search of this version, when there is one (it also gives the result pages)."""
+def _cached_counts(
+    filterset: TrialFilterSet, labels: FacetLabels, version: int
+) -> tuple[tuple[int, dict], Search | None]:
+    """The counts of this search at the catalogue's ``version``, from the cache when they were
+    counted at it, else counted and kept; and the in-memory search of this version, when there is
+    one (it also gives the result pages)."""
     search = {name: values for name, values in filterset.params().items() if name != "sort"}
     digest = hashlib.sha256(json.dumps(search, sort_keys=True).encode()).hexdigest()
-    version = catalogue_version()
     key = f"facets:{version}:{digest}"
     search = engine(filterset, version)
     counts = cache.get(key)

@@ -18,8 +18,9 @@ from trials.catalogue_names import catalogue_names
 from trials.engine.pages import engine_results
 from trials.facets import Facet, count_facets
 from trials.filters import Notice, TrialFilterSet
-from trials.models import RegistryId, Site, Trial, TrialCondition
+from trials.models import Site, Trial
 from trials.near import distance_km, sites_within
+from trials.result_rows import CHILDREN, SPONSOR_FIELDS, TRIAL_FIELDS
 from trials.search import SEARCH_CONFIG
 from trials.suggest import did_you_mean
 
@@ -33,13 +34,7 @@ _ORDERINGS = {
     "distance": (F("nearest_km").asc(nulls_last=True), "id"),
 }
 # What a result (the page's card, the API's summary) shows of a trial: its own columns, no more.
-_DATES = [f"{name}_date{part}" for name in ("start", "primary_completion", "completion", "last_update")
-          for part in ("", "_precision", "_type")]  # fmt: skip
-RESULT_FIELDS = (
-    *("brief_title", "official_title", "acronym", "overall_status", "phases", "study_type", "has_results"),
-    *("enrollment_count", "enrollment_type", "facet_drugs", "lead_sponsor__name", "lead_sponsor__agency_class"),
-    *_DATES,
-)
+RESULT_FIELDS = (*TRIAL_FIELDS, *(f"lead_sponsor__{name}" for name in SPONSOR_FIELDS))
 
 
 @dataclass
@@ -71,17 +66,18 @@ class _CountedPaginator(Paginator):
 def search(data, *, page_number=1, per_page: int = 20, url: Callable[[dict], str] | None = None) -> SearchResults:
     """The search a query string (``data``) describes, with its facets and one page of trials.
 
-    Queries: the facet counts (one, plus one per dimension with a ticked value, plus labels), the
-    page's trials with their sponsors, their registry ids, their conditions, the catalogue's
-    version (for the drugs' names, read once per version), and when asked for, the nearest sites
-    (``near``) and the highlights (``q``).
+    Queries: the catalogue's version (read once: the counts, the facets' labels and the drugs'
+    names are of it), the facet counts (one, plus one per dimension with a ticked value, plus
+    labels; none when the in-memory engine counts), the page's trials with their sponsors, their
+    registry ids, their conditions (one query when the in-memory engine found them, else three),
+    and when asked for, the nearest sites (``near``) and the highlights (``q``).
     """
     filterset = TrialFilterSet(data)
     counts = count_facets(filterset, url=url)
-    in_memory = engine_results(counts.search, filterset.sort_order, result_trials())
+    in_memory = engine_results(counts.search, filterset.sort_order, result_trials().db)
     trials = in_memory or ordered(filterset, filterset.filter_queryset(result_trials()))
     page = _CountedPaginator(trials, per_page, counts.total).get_page(page_number)
-    decorate(page.object_list, filterset)
+    decorate(page.object_list, filterset, counts.version)
     suggestion = did_you_mean(filterset.text) if filterset.text and not counts.total else ""
     return SearchResults(filterset, page, counts.facets, filterset.notices, suggestion)
 
@@ -89,15 +85,16 @@ def search(data, *, page_number=1, per_page: int = 20, url: Callable[[dict], str
 def result_trials() -> QuerySet[Trial]:
     """Trials with what a result shows: three queries a page whatever its size (the trials with
     their sponsors, their registry ids, their conditions). The children are read in their own
-    order, without the join to the trial that their models' default ordering would add."""
-    conditions = TrialCondition.objects.only("trial_id", "source_term").order_by("trial_id", "position")
+    order, without the join to the trial that their models' default ordering would add. A page the
+    in-memory engine found reads the same in one query (``trials.result_rows``)."""
+    children = [
+        Prefetch(name, queryset=model.objects.only("trial_id", *columns).order_by("trial_id", *order))
+        for name, (model, columns, order) in CHILDREN.items()
+    ]
     return (
         Trial.objects.select_related("lead_sponsor")
         .only(*RESULT_FIELDS)
-        .prefetch_related(
-            Prefetch("registry_ids", queryset=RegistryId.objects.order_by("trial_id", "id")),
-            Prefetch("trial_conditions", queryset=conditions),
-        )
+        .prefetch_related(*children)
         .order_by("-last_update_date", "id")
     )
 
@@ -121,13 +118,14 @@ def ordered(filterset: TrialFilterSet, trials: QuerySet[Trial]) -> QuerySet[Tria
     return trials.order_by(*_ORDERINGS[sort])
 
 
-def decorate(trials: list[Trial], filterset: TrialFilterSet) -> None:
+def decorate(trials: list[Trial], filterset: TrialFilterSet, version: int | None = None) -> None:
     """Attach what the result list shows beside a trial's own columns: ``listed_drugs``
-    (``ListedDrug``, with their classes), ``nearest_site`` (with ``distance``), ``title_html`` and ``summary_html``."""
+    (``ListedDrug``, with their classes, named as at the catalogue's ``version``, by default its
+    current one), ``nearest_site`` (with ``distance``), ``title_html`` and ``summary_html``."""
     trials = list(trials)
     if not trials:
         return
-    by_key = catalogue_names().drugs(key for trial in trials for key in trial.facet_drugs)
+    by_key = catalogue_names(version).drugs(key for trial in trials for key in trial.facet_drugs)
     nearest = _nearest_sites(trials, filterset)
     highlights = _highlights(trials, filterset.text)
     for trial in trials:

@@ -365,21 +365,19 @@ def test_search_query_count_does_not_grow_with_the_page(
 ):
     settings.SEARCH_ENGINE = "postgresql"  # the SQL path's queries; tests/engine/ pins the in-memory one's
     # The first search of the catalogue's version:
-    # 1. the catalogue's version (the key of cached facet counts)
+    # 1. the catalogue's version (the key of cached facet counts, and of the names read so far)
     # 2. the number of results and every facet's counts (one query, as nothing is ticked)
-    # 3. the catalogue's version (the key of the drug and class names read so far)
-    # 4. the drug class tree (labels of the drug class facet)
-    # 5. the names of the facet's drugs (labels of the drug facet)
-    # 6. the page of trials, joined to their lead sponsors
-    # 7. registry ids of the page's trials (prefetch)
-    # 8. conditions of the page's trials (prefetch)
-    # 9. the catalogue's version (names of the listed drugs)
-    # 10. the listed drugs the facet did not list, with their classes
-    with django_assert_max_num_queries(10):
+    # 3. the drug class tree (labels of the drug class facet)
+    # 4. the names of the facet's drugs (labels of the drug facet)
+    # 5. the page of trials, joined to their lead sponsors
+    # 6. registry ids of the page's trials (prefetch)
+    # 7. conditions of the page's trials (prefetch)
+    # 8. the listed drugs the facet did not list, with their classes
+    with django_assert_max_num_queries(8):
         data = client.get(SEARCH_URL, {"page_size": page_size}).json()
     assert len(data["results"]) == page_size
-    # Again: counts, labels and drug names come from the caches of this version (1, 3, 9 above).
-    with django_assert_num_queries(6):
+    # Again: counts, labels and drug names come from the caches of this version (1 above).
+    with django_assert_num_queries(4):
         client.get(SEARCH_URL, {"page_size": page_size})
 
 
@@ -398,12 +396,12 @@ def test_filtered_search_query_count(
     # 1. the catalogue's version (the key of cached facet counts)
     # 2. the number of results and the counts of every facet but phase
     # 3. the phase facet's counts, its own selection left out
-    # 4.-11. as above: version, class tree, drug names, trials, registry ids, conditions, version, drugs
-    # 12. the matched words highlighted (q)
-    # 13. the nearest site of each listed trial (near), one row per trial
-    with django_assert_max_num_queries(13):
+    # 4.-9. as above: class tree, drug names, trials, registry ids, conditions, drugs
+    # 10. the matched words highlighted (q)
+    # 11. the nearest site of each listed trial (near), one row per trial
+    with django_assert_max_num_queries(11):
         data = client.get(SEARCH_URL, params).json()
     assert (data["count"], len(data["results"])) == (2, page_size)
-    # Again: 1, 4, 10 (the version), 7, 8, 9 (the page), 12 and 13.
-    with django_assert_num_queries(8):
+    # Again: 1 (the version), 6, 7, 8 (the page), 10 and 11.
+    with django_assert_num_queries(6):
         client.get(SEARCH_URL, params)

@@ -46,3 +46,18 @@ def test_both_engines_give_the_same_pages(client, settings, search_catalogue, pa
     memory = answers(client, settings, "memory", path)
     for query, left, right in zip([q for q in QUERIES for _ in range(2)], sql, memory, strict=True):
         assert left == right, query
+
+
+@pytest.mark.parametrize("path", ["/", "/api/trials/"])
+@pytest.mark.parametrize("page_size", [1, 3])  # three trials are in phase 2
+def test_an_in_memory_page_reads_its_trials_in_one_query(
+    client, search_catalogue, django_assert_num_queries, path, page_size
+):
+    query = f"{path}?phase=PHASE2&page_size={page_size}"
+    client.get(query)  # the snapshot read, the facet counts cached, the drug names of this version read
+    # 1. the catalogue's version (the key of the cached facet counts and of the names read so far)
+    # 2. the page's trials with their sponsors, registry ids and conditions (trials.result_rows)
+    with django_assert_num_queries(2):
+        response = client.get(query)
+    listed = response.json()["results"] if path != "/" else response.context["page"].object_list
+    assert len(listed) == (page_size if path != "/" else 3)  # the page lists 20 at a time

@@ -61,12 +61,10 @@ class CatchingUp:
         their place among them: only the older rows from there on are merged (a deep page sorts
         ``limit`` plus the recent rows, not the whole catalogue)."""
         recent_rows, recent_keys = self.recent.ranked(sort, offset + limit)
-        older_rows, older_keys = self.older.ranked(sort, offset + limit)
         skipped = max(0, offset - len(recent_rows))
-        ids = np.concatenate([self.older.snapshot.ids[older_rows[skipped:]], self.recent.snapshot.ids[recent_rows]])
-        levels = [
-            np.concatenate([older[skipped:], recent]) for older, recent in zip(older_keys, recent_keys, strict=True)
-        ]
+        older_rows, older_keys = self.older.ranked(sort, offset + limit, start=skipped)
+        ids = np.concatenate([self.older.snapshot.ids[older_rows], self.recent.snapshot.ids[recent_rows]])
+        levels = [np.concatenate(keys) for keys in zip(older_keys, recent_keys, strict=True)]
         order = np.lexsort((ids, *reversed(levels)))  # the last key given is the most significant
         start = offset - skipped
         return ids[order][start : start + limit].tolist()

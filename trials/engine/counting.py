@@ -145,14 +145,14 @@ class Search:
 
     def page(self, sort: str, offset: int, limit: int) -> list[int]:
         """Trial ids of one page in ``sort`` order."""
-        rows, _ = self.ranked(sort, offset + limit)
-        return self.snapshot.ids[rows[offset:]].tolist()
+        rows, _ = self.ranked(sort, offset + limit, start=offset)
+        return self.snapshot.ids[rows].tolist()
 
-    def ranked(self, sort: str, count: int) -> tuple[np.ndarray, list[np.ndarray]]:
-        """The first ``count`` matching rows in ``sort`` order, and their keys, most significant
-        first (the id breaks the last ties): a sort of ``SORTS`` (its key); ``distance`` (the
-        nearest site, as ``trials.search_results.ordered``); ``relevance`` (minus the score of
-        ``trials.search_query``, then the newest update's key, as ``trials.search``)."""
+    def ranked(self, sort: str, count: int, start: int = 0) -> tuple[np.ndarray, list[np.ndarray]]:
+        """The matching rows from the ``start``-th to the ``count``-th in ``sort`` order, and their
+        keys, most significant first (the id breaks the last ties): a sort of ``SORTS`` (its key);
+        ``distance`` (the nearest site, as ``trials.search_results.ordered``); ``relevance`` (minus
+        the score of ``trials.search_query``, then the newest update's key, as ``trials.search``)."""
         mask = self.matching()
         if sort == "relevance":
             rows = np.flatnonzero(mask)
@@ -160,14 +160,17 @@ class Search:
             key = (scores.max(initial=0) - scores) * self.snapshot.size + self.snapshot.update_rank[rows]
             end = min(count, len(rows))
             first = np.argpartition(key, end - 1)[:end] if 0 < end < len(rows) else np.arange(end)
-            first = first[np.argsort(key[first])]
+            first = first[np.argsort(key[first])][start:]
             return rows[first], [-scores[first], self.snapshot.keys["last_update"][rows[first]]]
         if sort == "distance":
             rows, nearest = self._nearest
             rows, nearest = rows[mask[rows]], nearest[mask[rows]]
-            order = np.lexsort((self.snapshot.ids[rows], nearest))[:count]
+            order = np.lexsort((self.snapshot.ids[rows], nearest))[start:count]
             return rows[order], [nearest[order]]
-        rows = _first_matching(self.snapshot.orders[sort], mask, count)
+        if mask is self.snapshot.every_row:  # every trial: the page is a slice of the order
+            rows = self.snapshot.orders[sort][start:count]
+        else:
+            rows = _first_matching(self.snapshot.orders[sort], mask, count)[start:]
         return rows, [self.snapshot.keys[sort][rows]]
 
     @cached_property

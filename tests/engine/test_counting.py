@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from trials.engine import counting, engine
+from trials.engine import counting, engine, joint
 from trials.engine.snapshot import SORTS
 from trials.facet_labels import FacetLabels
 from trials.facets import DIMENSIONS, _counts
@@ -25,12 +25,16 @@ def search_catalogue(search_catalogue_once, db):
     return search_catalogue_once
 
 
-@pytest.fixture(autouse=True, params=[False, True], ids=["value-by-value", "row-by-row"])
+@pytest.fixture(autouse=True, params=["combinations", "value-by-value", "row-by-row"])
 def counted_through(request, monkeypatch):
-    """Each test both ways the engine counts a facet: through each value's entries (a broad
-    search), and through the matching rows' own entries (a narrow one)."""
-    monkeypatch.setattr(counting, "FEW_ROWS", 1.01)
-    monkeypatch.setattr(counting, "by_rows", lambda *args: request.param)
+    """Each test every way the engine counts a facet: the dimensions with few values through the
+    rows' combinations of them (``trials.engine.joint``, as served), and each dimension alone,
+    through each value's entries (a broad search) and through the matching rows' own entries (a
+    narrow one)."""
+    if request.param != "combinations":
+        monkeypatch.setattr(joint.Combinations, "of", classmethod(lambda *args: None))
+        monkeypatch.setattr(counting, "FEW_ROWS", 1.01)
+        monkeypatch.setattr(counting, "by_rows", lambda *args: request.param == "row-by-row")
 
 
 def _values(column):

@@ -53,6 +53,7 @@ class Search:
         self.snapshot = snapshot
         self.filterset = filterset
         self._mask_rows: dict[int, tuple[np.ndarray, np.ndarray | None]] = {}  # id(mask) -> (mask, rows)
+        self._histograms: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # id(mask) -> (mask, its combinations')
         self._changed = changed
         if changed is not None:
             self.alive = np.ones(snapshot.size, dtype=bool)
@@ -101,6 +102,10 @@ class Search:
         return self._count(name, mask, only)
 
     def _count(self, name: str, mask: np.ndarray, only: Iterable[str] | None = None) -> tuple[list[str], np.ndarray]:
+        combinations = self.snapshot.combinations
+        if combinations is not None and name in combinations:
+            column = self.snapshot.multi[name] if name in MULTI else self.snapshot.single[name]
+            return self._values_counted(name, column.values, combinations.counts(name, self._histogram(mask)))
         if name in MULTI:
             column = self.snapshot.multi[name]
             codes = None if only is None else [c for c in map(column.code, only) if c is not None]
@@ -124,12 +129,23 @@ class Search:
         else:
             kept, starts = np.take(mask, column.by_value), column.starts.tolist()
             per_code = np.array([np.count_nonzero(kept[starts[c] : starts[c + 1]]) for c in range(len(column.values))])
+        return self._values_counted(name, column.values, per_code)
+
+    @staticmethod
+    def _values_counted(name: str, values: list[str], per_code: np.ndarray) -> tuple[list[str], np.ndarray]:
         if name != "sex":
-            return column.values, per_code
+            return values, per_code
         # "Accepts women" counts trials for women and trials for all: FEMALE, MALE in that order.
-        by_value = dict(zip(column.values, per_code.tolist(), strict=True))
+        by_value = dict(zip(values, per_code.tolist(), strict=True))
         sexes = sorted(ACCEPTED_SEXES)
         return sexes, np.array([sum(by_value.get(v, 0) for v in ACCEPTED_SEXES[sex]) for sex in sexes])
+
+    def _histogram(self, mask: np.ndarray) -> np.ndarray:
+        """How many matching rows have each combination (``trials.engine.joint``), once a mask."""
+        key = id(mask)
+        if key not in self._histograms:
+            self._histograms[key] = (mask, self.snapshot.combinations.histogram(mask, self._rows(mask)))
+        return self._histograms[key][1]
 
     def _rows(self, mask: np.ndarray) -> np.ndarray | None:
         """The rows of ``mask`` when they are fewer than ``FEW_ROWS`` of all (counting through

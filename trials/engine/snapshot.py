@@ -17,11 +17,13 @@ import ctypes
 import shutil
 import tempfile
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 from django.db import connections, transaction
 
+from trials.engine.joint import Combinations
 from trials.engine.text import TextIndex, load_text
 from trials.search_index import VERSION_SEQUENCE
 
@@ -139,6 +141,11 @@ class Snapshot:
     @property
     def size(self) -> int:
         return len(self.ids)
+
+    @cached_property
+    def combinations(self) -> Combinations | None:
+        """The rows' combinations of the dimensions with few values (``trials.engine.joint``)."""
+        return Combinations.of(self.size, self.single, self.multi)
 
     def rows_of(self, trial_ids) -> np.ndarray:
         """Rows of the given trial ids; ids the snapshot does not hold are dropped."""

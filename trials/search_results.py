@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery
 from django.core.paginator import Page, Paginator
+from django.db import router
 from django.db.models import F, OuterRef, Prefetch, QuerySet, Subquery
 from django.utils.safestring import SafeString, mark_safe
 
@@ -74,7 +75,7 @@ def search(data, *, page_number=1, per_page: int = 20, url: Callable[[dict], str
     """
     filterset = TrialFilterSet(data)
     counts = count_facets(filterset, url=url)
-    in_memory = engine_results(counts.search, filterset.sort_order, result_trials().db)
+    in_memory = engine_results(counts.search, filterset.sort_order, router.db_for_read(Trial))
     trials = in_memory or ordered(filterset, filterset.filter_queryset(result_trials()))
     page = _CountedPaginator(trials, per_page, counts.total).get_page(page_number)
     decorate(page.object_list, filterset, counts.version)

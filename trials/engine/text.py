@@ -114,18 +114,17 @@ class TextIndex:
                 for group in self._groups(word):
                     self._add_rows(group, scores, RANK_WEIGHTS[_PLACES[self.place[group]]])
             return scores
-        scores = np.zeros(len(rows), dtype=np.int32)
+        scores, probe = np.zeros(len(rows), dtype=np.int32), _Probe(rows)
         for word in words:
             for group in self._groups(word):
-                weight = RANK_WEIGHTS[_PLACES[self.place[group]]]
+                weight = np.int32(RANK_WEIGHTS[_PLACES[self.place[group]]])
                 slot = self.dense[group]
                 if slot >= 0:
-                    bits = (self.bitsets[slot][rows >> 3] >> (rows & 7).astype(np.uint8)) & 1
-                    scores += bits.astype(np.int32) * weight
+                    scores += probe.in_bitset(self.bitsets[slot]) * weight
                 else:
                     group_rows = self.rows[self.start[group] : self.start[group] + self.length[group]]
                     at = np.minimum(np.searchsorted(group_rows, rows), max(len(group_rows) - 1, 0))
-                    scores += (group_rows[at] == rows).astype(np.int32) * weight if len(group_rows) else 0
+                    scores += (group_rows[at] == rows) * weight if len(group_rows) else 0
         return scores
 
     def phrase_rows(self, phrase: Phrase, candidates: np.ndarray) -> np.ndarray | None:
@@ -134,14 +133,14 @@ class TextIndex:
         # A key is a candidate's rank (not its row) and a position: 32 bits for up to 2^18
         # candidates, so each pass over a common phrase's million positions moves half the bytes.
         dtype = np.uint32 if len(candidates) <= _NARROW_KEYS_UP_TO else np.int64
-        keys = self._phrase_keys(phrase, candidates, dtype)
+        keys = self._phrase_keys(phrase, _Probe(candidates), dtype)
         if keys is None:
             return None
         held = np.zeros(len(candidates), dtype=bool)
         held[keys >> _POSITION_BITS] = True
         return candidates[held]
 
-    def _phrase_keys(self, node: Node, candidates: np.ndarray, dtype) -> np.ndarray | None:
+    def _phrase_keys(self, node: Node, candidates: _Probe, dtype) -> np.ndarray | None:
         """``rank << 14 | position`` of each place the node ends at, in the candidate rows (by
         their rank among the candidates): a word's positions, or a phrase's right word where its
         left part ends ``distance`` before (as PostgreSQL reads a phrase)."""
@@ -152,47 +151,57 @@ class TextIndex:
         left = self._phrase_keys(node.left, candidates, dtype)
         if left is None:
             return None
-        right = self._position_keys(node.right.lexeme, candidates, dtype)
         # A left end too near the last position for the distance can end no phrase (and adding
         # the distance to it would reach the next rank's bits).
         distance = dtype(node.distance)
-        left = left[(left & _LAST_POSITION) <= _LAST_POSITION - min(node.distance, _LAST_POSITION)] + distance
-        # Keys are unique on each side, so a key in both sorts next to itself. Each side is a few
-        # sorted runs (one a group): timsort merges them in linear time.
-        both = np.concatenate([left, right])
+        left = np.compress((left & _LAST_POSITION) <= _LAST_POSITION - min(node.distance, _LAST_POSITION), left)
+        left += distance
+        # Keys are unique on each side, so a key in both sorts next to itself. Each side is
+        # ascending: timsort merges the two runs in one linear pass.
+        both = np.concatenate([left, self._position_keys(node.right.lexeme, candidates, dtype)])
         both.sort(kind="stable")
-        return both[1:][both[1:] == both[:-1]]
+        return np.compress(both[1:] == both[:-1], both[1:])  # compress: 2-3 times a mask's indexing
 
-    def _position_keys(self, lexeme: str, candidates: np.ndarray, dtype) -> np.ndarray:
-        parts = []
+    def _position_keys(self, lexeme: str, candidates: _Probe, dtype) -> np.ndarray:
+        """``rank << 14 | position`` of each of the word's positions in the candidate rows,
+        ascending: a candidate's postings are in one of the word's groups (its best place), so
+        each candidate's place in the word's positions is found group by group, then every
+        position is read once, in the candidates' order."""
+        offset = np.zeros(len(candidates.rows), dtype=np.int64)  # by rank: its first position's index
+        taken = np.zeros(len(candidates.rows), dtype=np.int64)  # by rank: its number of positions
         for group in self._groups(lexeme):
             which, index = self._postings_at(group, candidates)
             first, length = int(self.posting_start[group]), int(self.length[group])
-            counts = self.counts[first : first + length].astype(np.int64)
-            offsets = np.cumsum(counts) - counts + int(self.position_start[group])
-            taken = counts[index]
-            at = np.repeat(offsets[index] - (np.cumsum(taken) - taken), taken) + np.arange(int(taken.sum()))
-            keys = np.repeat(which.astype(dtype) << dtype(_POSITION_BITS), taken)
-            keys |= self.positions[at]
-            parts.append(keys)
-        return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
+            counts = self.counts[first : first + length]
+            ends = np.cumsum(counts, dtype=np.int64)
+            taken[which] = counts[index]
+            offset[which] = ends[index] - taken[which] + int(self.position_start[group])
+        held = np.flatnonzero(taken)
+        offset, taken = offset[held], taken[held]
+        at = np.repeat(offset - (np.cumsum(taken) - taken), taken) + np.arange(int(taken.sum()))
+        keys = np.repeat(held.astype(dtype) << dtype(_POSITION_BITS), taken)
+        keys |= self.positions[at]
+        return keys
 
-    def _postings_at(self, group: int, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _postings_at(self, group: int, candidates: _Probe) -> tuple[np.ndarray, np.ndarray]:
         """Which of the candidate rows (ascending; by their rank) are in ``group``, and the index
         of each among the group's postings (its rows ascending): for a bitset, the set bits before it."""
         slot, length = self.dense[group], int(self.length[group])
         if slot >= 0:
             bits = self.bitsets[slot]
-            which = np.flatnonzero((bits[candidates >> 3] >> (candidates & 7).astype(np.uint8)) & 1)
-            held = candidates[which]
-            ones = _ONES[bits].astype(np.int64)
-            byte = held >> 3
-            below = bits[byte] & ((1 << (held & 7)) - 1).astype(np.uint8)
-            return which, (np.cumsum(ones) - ones)[byte] + _ONES[below]
-        group_rows = self.rows[self.start[group] : self.start[group] + length]
-        index = np.searchsorted(group_rows, candidates)
+            which = np.flatnonzero(candidates.in_bitset(bits))
+            byte, bit = candidates.byte[which], candidates.bit[which]
+            # Set bits before a row: those of the bytes up to its own, less its byte's from its bit on.
+            through = np.cumsum(_ONES[bits], dtype=np.int64)[byte]
+            return which, through - _ONES[bits[byte] & ~(bit - np.uint8(1))]
+        group_rows, rows = self.rows[self.start[group] : self.start[group] + length], candidates.rows
+        if length < len(rows):  # the shorter list's rows looked up in the longer
+            which = np.minimum(np.searchsorted(rows, group_rows), len(rows) - 1)
+            index = np.flatnonzero(rows[which] == group_rows)
+            return which[index], index
+        index = np.searchsorted(group_rows, rows)
         which = np.flatnonzero(index < length)
-        which = which[group_rows[index[which]] == candidates[which]]
+        which = which[group_rows[index[which]] == rows[which]]
         return which, index[which]
 
     def matching(self, tree: Node | None, phrase_rows) -> np.ndarray:
@@ -215,6 +224,19 @@ class TextIndex:
         mask = np.zeros(self.size, dtype=bool)
         mask[found if found is not None else phrase_rows(tree, candidates)] = True
         return mask
+
+
+class _Probe:
+    """Rows (ascending) to be looked up in many of the words' lists: each one's byte and bit in
+    a bitset, computed once."""
+
+    def __init__(self, rows: np.ndarray):
+        self.rows = rows
+        self.byte = rows >> 3
+        self.bit = np.left_shift(np.uint8(1), (rows & 7).astype(np.uint8))
+
+    def in_bitset(self, bits: np.ndarray) -> np.ndarray:
+        return (bits[self.byte] & self.bit) != 0
 
 
 def _all_words(phrase: Phrase) -> Node | None:

@@ -6,7 +6,8 @@ mix of ``search_pages.QUERIES``, with the in-memory engine (or ``--engine postgr
         [--runs 20] [--seconds 30] [--check 60]
 
 Phases, each printed as a markdown table:
-1. just after start: each query once while the workers load their snapshots (PostgreSQL answers);
+1. just after start: each query once, the first requests of the workers (each maps a stored snapshot
+   as it starts, ``portal.warm_up``; without one, PostgreSQL answers while it is read);
 2. snapshots loaded (the log says so), caches emptied: each query once, counted in memory;
 3. again: each query ``--runs`` times (answers from the caches as deployed, or with ``--no-cache``
    counted and rendered every time);
@@ -70,7 +71,7 @@ def main() -> None:
         total = requests.get(base + "/api/trials/?page_size=1", timeout=300).json()["count"]
         mix = _mix(total)
         print(f"catalogue: {total:,} trials\n")
-        _table("1. just after start (snapshots loading; PostgreSQL answers)", _once(base, mix))
+        _table("1. just after start (the workers' first requests)", _once(base, mix))
         if args.engine == "memory":
             print(_wait_for_snapshots(log_path, timeout=900))
         redis.Redis.from_url(REDIS_URL).flushdb()

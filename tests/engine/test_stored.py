@@ -1,6 +1,7 @@
 """Snapshots kept on disk (trials.engine.stored): written once, mapped by the next reader, and
 searched exactly as the snapshot read from PostgreSQL."""
 
+import fcntl
 import logging
 from pathlib import Path
 
@@ -96,3 +97,26 @@ def test_one_of_another_format_is_read_again(search_catalogue, snapshot_dir, mon
     assert "format" in caplog.text
     [kept] = _stored(snapshot_dir)
     assert f'"format": {stored.FORMAT}' in (kept / "meta.json").read_text()
+
+
+def test_a_starting_process_maps_a_stored_one_and_waits_for_no_reader(search_catalogue, snapshot_dir, monkeypatch):
+    version = catalogue_version()
+    assert stored.stored_if_ready("default", lambda v, size: True) is None  # nothing stored yet
+    assert list(snapshot_dir.iterdir()) == []  # and nothing made
+    read = stored.stored_or_read("default", lambda v, size: v == version)
+    monkeypatch.setattr(stored, "load", _no_postgresql)
+    mapped = stored.stored_if_ready("default", lambda v, size: v == version)
+    assert isinstance(mapped.ids.base, np.memmap) and (mapped.ids == read.ids).all()
+    assert stored.stored_if_ready("default", lambda v, size: False) is None  # too old: not used
+    # Another process holds the lock (it is reading the catalogue): not waited for.
+    [lock] = snapshot_dir.glob("*/lock")
+    with open(lock, "a") as other:
+        fcntl.flock(other, fcntl.LOCK_EX)
+        assert stored.stored_if_ready("default", lambda v, size: True) is None
+        fcntl.flock(other, fcntl.LOCK_UN)
+    assert stored.stored_if_ready("default", lambda v, size: True) is not None
+
+
+def test_without_a_directory_a_starting_process_maps_nothing(search_catalogue, settings):
+    settings.SEARCH_SNAPSHOT_DIR = ""
+    assert stored.stored_if_ready("default", lambda v, size: True) is None

@@ -31,7 +31,7 @@ from django.db import connections, router
 from trials.engine.catching_up import CatchingUp, changed_since
 from trials.engine.counting import Search
 from trials.engine.snapshot import Snapshot, load
-from trials.engine.stored import stored_or_read
+from trials.engine.stored import stored_if_ready, stored_or_read
 from trials.filters import TrialFilterSet
 from trials.models import Trial
 from trials.search_index import catalogue_version
@@ -78,6 +78,19 @@ class _Holder:
         self._start_loading(alias)
         return None
 
+    def warm_up(self, alias: str) -> None:
+        """A stored snapshot mapped now if one is usable, else (in production) its read begun."""
+        if self.snapshot is not None:
+            return
+        started = time.monotonic()
+        snapshot = stored_if_ready(alias, partial(_usable, alias))
+        if snapshot is not None:
+            self.snapshot = snapshot
+            _log_loaded(snapshot, started)
+            _count_the_empty_search(snapshot)
+        elif settings.SEARCH_ENGINE_BACKGROUND:
+            self._start_loading(alias)
+
     def _catch_up(self, snapshot: Snapshot, version: int) -> _CaughtUp | None:
         """The trials changed since ``snapshot`` read again (once per version, under a lock: the
         other requests wait the fraction of a second rather than go to PostgreSQL), or None
@@ -113,13 +126,7 @@ class _Holder:
         try:
             started = time.monotonic()
             self.snapshot = stored_or_read(alias, partial(_usable, alias))
-            log.info(
-                "search snapshot v%s: %s trials, %.0f MB of arrays, loaded in %.1f s",
-                self.snapshot.version,
-                self.snapshot.size,
-                self.snapshot.nbytes() / 1e6,
-                time.monotonic() - started,
-            )
+            _log_loaded(self.snapshot, started)
             _count_the_empty_search(self.snapshot)
         except Exception:
             log.exception("search snapshot failed to load; searches stay on PostgreSQL")
@@ -130,6 +137,16 @@ class _Holder:
     def forget(self) -> None:
         self.snapshot = None
         self.caught_up = None
+
+
+def _log_loaded(snapshot: Snapshot, started: float) -> None:
+    log.info(
+        "search snapshot v%s: %s trials, %.0f MB of arrays, loaded in %.1f s",
+        snapshot.version,
+        snapshot.size,
+        snapshot.nbytes() / 1e6,
+        time.monotonic() - started,
+    )
 
 
 def _catch_up_at_most(snapshot: Snapshot) -> int:
@@ -174,6 +191,15 @@ def engine(filterset: TrialFilterSet, version: int) -> Search | CatchingUp | Non
     if isinstance(current, _CaughtUp):
         return CatchingUp(current.older, current.changed, current.recent, filterset)
     return Search(current, filterset) if current is not None else None
+
+
+def warm_up() -> None:
+    """At a web process's start: its snapshot mapped from the stored one (0.3-0.4 s at 600,000
+    trials) when there is one to use, else its read from PostgreSQL begun in the background.
+    Without it the process's first searches are PostgreSQL's, and its first empty search counts
+    the whole catalogue in SQL (6.4 s at 600,000 trials)."""
+    if settings.SEARCH_ENGINE == "memory":
+        _holder.warm_up(router.db_for_read(Trial))
 
 
 def forget() -> None:

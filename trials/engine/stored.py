@@ -49,12 +49,8 @@ def stored_or_read(alias: str, usable: Callable[[int, int], bool]) -> Snapshot:
     directory = Path(settings.SEARCH_SNAPSHOT_DIR) / _database(alias)
     directory.mkdir(parents=True, exist_ok=True)
     with _locked(directory / "lock"):
-        newest = _newest(directory)
-        if newest is not None and usable(newest, _size(directory / f"v{newest}")):
-            try:
-                return read(directory / f"v{newest}", alias)
-            except (OSError, ValueError, KeyError) as error:  # damaged: read the catalogue again
-                log.warning("stored search snapshot v%s unreadable (%s); reading PostgreSQL", newest, error)
+        if (snapshot := _newest_usable(directory, alias, usable)) is not None:
+            return snapshot
         for left in directory.glob("building-*"):  # by a process that died while reading
             shutil.rmtree(left, ignore_errors=True)
         building = directory / f"building-{os.getpid()}"
@@ -71,6 +67,29 @@ def stored_or_read(alias: str, usable: Callable[[int, int], bool]) -> Snapshot:
         mapped = read(path, alias)
         give_back_freed_memory()
         return mapped
+
+
+def stored_if_ready(alias: str, usable: Callable[[int, int], bool]) -> Snapshot | None:
+    """The newest stored snapshot of ``alias``'s database if ``usable(its version, its size)``
+    and no other process holds the lock (reading the catalogue from PostgreSQL takes minutes, and
+    this does not wait for it), else None. For a process starting up: mapped in under a second."""
+    if not settings.SEARCH_SNAPSHOT_DIR:
+        return None
+    directory = Path(settings.SEARCH_SNAPSHOT_DIR) / _database(alias)
+    if not directory.is_dir():
+        return None
+    with _locked(directory / "lock", wait=False) as held:
+        return _newest_usable(directory, alias, usable) if held else None
+
+
+def _newest_usable(directory: Path, alias: str, usable: Callable[[int, int], bool]) -> Snapshot | None:
+    newest = _newest(directory)
+    if newest is not None and usable(newest, _size(directory / f"v{newest}")):
+        try:
+            return read(directory / f"v{newest}", alias)
+        except (OSError, ValueError, KeyError) as error:  # damaged: read the catalogue again
+            log.warning("stored search snapshot v%s unreadable (%s); reading PostgreSQL", newest, error)
+    return None
 
 
 def _database(alias: str) -> str:
@@ -101,11 +120,16 @@ def _newest(directory: Path) -> int | None:
 
 
 @contextmanager
-def _locked(path: Path):
+def _locked(path: Path, wait: bool = True):
+    """Holds the directory's lock, waiting for it (or, with ``wait`` False, yields whether it was free)."""
     with open(path, "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
         try:
-            yield
+            fcntl.flock(handle, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
 

@@ -29,7 +29,15 @@ import numpy as np
 from django.conf import settings
 from django.db import DatabaseError, connections, transaction
 
-from trials.engine.snapshot import MultiColumn, SingleColumn, Sites, Snapshot, give_back_freed_memory, load
+from trials.engine.snapshot import (
+    MultiColumn,
+    SingleColumn,
+    Sites,
+    Snapshot,
+    bound_malloc_arenas,
+    give_back_freed_memory,
+    load,
+)
 from trials.engine.text import TextIndex, read_u16
 
 log = logging.getLogger(__name__)
@@ -169,6 +177,7 @@ def write(snapshot: Snapshot, path: Path, building: Path) -> None:
 
 def read(path: Path, alias: str) -> Snapshot:
     """A stored snapshot, its arrays mapped read-only from their files."""
+    bound_malloc_arenas()
     meta = json.loads((path / "meta.json").read_text())
     if meta.get("format") != FORMAT:
         raise ValueError(f"format {meta.get('format')}, not {FORMAT}")

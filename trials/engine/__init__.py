@@ -14,6 +14,8 @@ edit), the trials changed since are read again and searched beside the older sna
 are not known (a vocabulary edit, a bulk load) or grow large, the whole snapshot is read again in
 a background thread; PostgreSQL answers until it is in place when nothing can catch up. Once
 loaded, the thread counts the empty search into the facet cache (the page most visitors open).
+A web process gets its snapshot as it starts (``warm_up``, from ``portal.warm_up``): mapped from
+the node's stored copy when one is usable, else read in the background from then on.
 """
 
 from __future__ import annotations

@@ -296,3 +296,28 @@ def test_each_batch_notes_its_new_trials_for_the_search_snapshots(studies, djang
     assert len(changes) == 6 and all(change.trial_ids is not None for change in changes)  # 100 in batches of 17
     noted = [trial for change in changes for trial in change.trial_ids]
     assert sorted(noted) == sorted(Trial.objects.values_list("pk", flat=True))
+
+
+def test_the_load_analyzes_the_columns_its_statements_look_rows_up_by(studies):
+    """After its first batch the load gives the planner the tables' row counts and the statistics
+    of their keys and match columns, and skips the costly ones it does not use (the trial table's
+    search vector and facet arrays, left to autovacuum)."""
+    _bulk(studies)
+    with connection.cursor() as cursor:
+        # pg_statistic's rows that this transaction wrote, i.e. the columns the load analyzed.
+        cursor.execute(
+            "SELECT c.relname, a.attname FROM pg_statistic s "
+            "JOIN pg_class c ON c.oid = s.starelid "
+            "JOIN pg_attribute a ON a.attrelid = s.starelid AND a.attnum = s.staattnum "
+            "WHERE s.xmin::text = (txid_current() % 4294967296)::text"
+        )
+        analyzed = set(cursor.fetchall())
+        cursor.execute(
+            "SELECT relname FROM pg_class WHERE relname = ANY(%s) AND reltuples > 0",
+            [["trials_trial", "trials_intervention", "trials_intervention_drugs", "trials_site"]],
+        )
+        counted = {row[0] for row in cursor.fetchall()}
+    keys = {("trials_trial", "id"), ("trials_intervention", "trial_id"), ("trials_intervention_drugs", "drug_id")}
+    assert keys | {("trials_registryid", "value"), ("trials_sourcerecord", "sha256")} <= analyzed
+    assert {column for table, column in analyzed if table == "trials_trial"} == {"id", "lead_sponsor_id"}
+    assert counted == {"trials_trial", "trials_intervention", "trials_intervention_drugs", "trials_site"}

@@ -17,6 +17,7 @@ are the union of every source's ids. Pure functions over snapshots (``TrialRecor
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from trials.choices import SourceFormat
 
@@ -83,7 +84,7 @@ def merge(sources: list[SourceSnapshot]) -> tuple[dict, dict[str, int]]:
     if not taking_part:
         return {}, {}
     flat = [(source, _flatten(source.snapshot)) for source in taking_part]
-    keys = list(flat[0][1])
+    keys = tuple(flat[0][1])
     merged_flat: dict = {}
     field_sources: dict[str, int] = {}
     for group in _groups(keys):
@@ -119,11 +120,12 @@ def _unflatten(flat: dict) -> dict:
     return snapshot
 
 
-def _groups(keys: list[str]) -> list[tuple[str, ...]]:
+@lru_cache(maxsize=64)  # the same keys for every record of a format
+def _groups(keys: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
     grouped = {key for group in FIELD_GROUPS for key in group}
     groups = [group for group in FIELD_GROUPS if any(key in keys for key in group)]
     groups += [(key,) for key in keys if key not in grouped and key not in _UNION_FIELDS]
-    return groups
+    return tuple(groups)
 
 
 def _stated(value) -> bool:

@@ -276,10 +276,13 @@ def _snapshot_of(value):
     kind = type(value)
     if kind in _PLAIN:
         return value
+    # Plain values, most of a record, are taken as they are without a call each.
     if kind in (list, tuple):
-        return [_snapshot_of(v) for v in value]
+        return [v if type(v) in _PLAIN else _snapshot_of(v) for v in value]
     if is_dataclass(kind):
-        return {name: _snapshot_of(getattr(value, name)) for name in _field_names(kind)}
+        return {
+            name: v if type(v := getattr(value, name)) in _PLAIN else _snapshot_of(v) for name in _field_names(kind)
+        }
     if kind is dict:
         return {k: _snapshot_of(v) for k, v in value.items()}
     return _jsonable(value)

@@ -146,8 +146,7 @@ def analyze_written() -> None:
     analyzes every column later: an ANALYZE of some columns leaves its count of changes as it was."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "ANALYZE "
-            + ", ".join(f"{model._meta.db_table} ({', '.join(_looked_up_by(model))})" for model in _WRITTEN)
+            "ANALYZE " + ", ".join(f"{model._meta.db_table} ({', '.join(_looked_up_by(model))})" for model in _WRITTEN)
         )
 
 

@@ -104,3 +104,38 @@ def test_workers_fewer_than_one_are_refused_before_anything_is_imported(ctgov_fi
     with pytest.raises(CommandError, match="--workers must be 1 or more"):
         call_command("import_trials", str(ctgov_fixture("NCT04728893.json")), "--workers", workers)
     assert not ImportRun.objects.exists() and not Trial.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_bulk_load_stores_the_search_snapshot_for_the_web_processes(ctgov_fixture, settings, tmp_path, capsys):
+    """After ``--bulk`` the node's web processes find the catalogue's snapshot stored, to map it,
+    rather than each reading it from PostgreSQL while PostgreSQL answers their searches."""
+    from trials.engine import _usable, forget, stored
+    from trials.search_index import catalogue_version
+
+    settings.SEARCH_ENGINE, settings.SEARCH_SNAPSHOT_DIR = "memory", str(tmp_path)
+    try:
+        call_command("import_trials", "--bulk", str(ctgov_fixture("studies.jsonl")))
+        out = capsys.readouterr().out
+        version = catalogue_version()
+        assert "created 4, updated 0, unchanged 0, failed 0" in out
+        assert f"search snapshot v{version} (4 trials) stored for the web processes" in out
+        [kept] = [path for path in tmp_path.glob("*/v*") if path.is_dir()]
+        assert kept.name == f"v{version}"
+        # What a web process then does: it maps that one.
+        mapped = stored.stored_if_ready("default", lambda v, size: _usable("default", v, size))
+        assert mapped is not None and mapped.version == version and mapped.size == 4
+
+        # Nothing new: nothing to store again.
+        call_command("import_trials", "--bulk", str(ctgov_fixture("studies.jsonl")))
+        assert "search snapshot" not in capsys.readouterr().out
+    finally:
+        forget()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_bulk_load_stores_no_snapshot_for_the_postgresql_engine(ctgov_fixture, settings, tmp_path, capsys):
+    settings.SEARCH_ENGINE, settings.SEARCH_SNAPSHOT_DIR = "postgresql", str(tmp_path)
+    call_command("import_trials", "--bulk", str(ctgov_fixture("studies.jsonl")))
+    assert "search snapshot" not in capsys.readouterr().out
+    assert not list(tmp_path.iterdir())

@@ -4,9 +4,11 @@ import getpass
 import json
 import re
 import sys
+import time
 
 from django.core.management.base import BaseCommand, CommandError
 
+from trials.engine import store_snapshot
 from trials.ingest.bulk.run import bulk_import
 from trials.ingest.ctgov_api import fetch_studies, fetch_updated_since, normalize_nct_id
 from trials.ingest.parsers import PARSERS
@@ -100,8 +102,19 @@ class Command(BaseCommand):
         self.stdout.write(
             f"created {run.created}, updated {run.updated}, unchanged {run.unchanged}, failed {run.failed}"
         )
+        if bulk and run.created + run.updated:
+            self._store_search_snapshot()
         if run.failed:
             raise CommandError(f"{run.failed} record(s) failed; see the messages above or --report")
+
+    def _store_search_snapshot(self) -> None:
+        started = time.monotonic()
+        snapshot = store_snapshot()
+        if snapshot is not None:
+            self.stdout.write(
+                f"search snapshot v{snapshot.version} ({snapshot.size:,} trials) stored for the web processes "
+                f"in {time.monotonic() - started:.1f} s"
+            )
 
 
 def _nct_id(value: str) -> str:

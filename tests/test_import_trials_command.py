@@ -139,3 +139,18 @@ def test_a_bulk_load_stores_no_snapshot_for_the_postgresql_engine(ctgov_fixture,
     call_command("import_trials", "--bulk", str(ctgov_fixture("studies.jsonl")))
     assert "search snapshot" not in capsys.readouterr().out
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_snapshot_that_cannot_be_stored_does_not_fail_the_committed_load(ctgov_fixture, monkeypatch, capsys):
+    from trials.management.commands import import_trials
+
+    def disk_full():
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(import_trials, "store_snapshot", disk_full)
+    call_command("import_trials", "--bulk", str(ctgov_fixture("studies.jsonl")))
+    out = capsys.readouterr()
+    assert "created 4, updated 0, unchanged 0, failed 0" in out.out
+    assert "search snapshot not stored ([Errno 28] No space left on device)" in out.err
+    assert Trial.objects.count() == 4

@@ -108,8 +108,14 @@ class Command(BaseCommand):
             raise CommandError(f"{run.failed} record(s) failed; see the messages above or --report")
 
     def _store_search_snapshot(self) -> None:
+        """The import is committed by now: a snapshot that cannot be stored (a full disk) is
+        reported, and the web processes read their own as they did before."""
         started = time.monotonic()
-        snapshot = store_snapshot()
+        try:
+            snapshot = store_snapshot()
+        except Exception as exc:
+            self.stderr.write(f"search snapshot not stored ({exc}); the web processes will read it themselves")
+            return
         if snapshot is not None:
             self.stdout.write(
                 f"search snapshot v{snapshot.version} ({snapshot.size:,} trials) stored for the web processes "
